@@ -1,0 +1,60 @@
+package dev.kvcache.cache;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+/** Builds the one {@link CacheService} of the application, its maintenance thread and its meters. */
+@Configuration(proxyBeanMethods = false)
+class CacheConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(CacheConfiguration.class);
+
+    /** One daemon thread that wakes the cache for expiries and runs the periodic clean-up. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService cacheMaintenanceExecutor() {
+        return Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "kvcache-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Bean
+    CacheService cacheService(CacheProperties properties, ScheduledExecutorService cacheMaintenanceExecutor) {
+        MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), Runtime.getRuntime().maxMemory());
+        if (budget.capped()) {
+            log.warn("kvcache.max-memory={} does not fit the heap (max {}): using {} ({}% of the heap) instead",
+                    mb(budget.configured()), mb(budget.maxHeap()), mb(budget.effective()),
+                    Math.round(MemoryBudget.SAFE_HEAP_SHARE * 100));
+        }
+        log.info("Cache budget {} of {} max heap, ttl {}, clean-up every {}, keys up to {} and values up to {} chars",
+                mb(budget.effective()), mb(budget.maxHeap()), properties.ttl(), properties.cleanupInterval(),
+                properties.maxKeyLength(), properties.maxValueLength());
+
+        CacheService cache = new CacheService(properties, budget.effective(), Ticker.systemTicker(),
+                ForkJoinPool.commonPool(), Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
+        long interval = properties.cleanupInterval().toMillis();
+        cacheMaintenanceExecutor.scheduleWithFixedDelay(cache::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
+        return cache;
+    }
+
+    @Bean
+    CacheMetrics cacheMetrics(CacheService cacheService) {
+        return new CacheMetrics(cacheService);
+    }
+
+    private static String mb(long bytes) {
+        return DataSize.ofBytes(bytes).toMegabytes() + "MB";
+    }
+}

@@ -1,0 +1,47 @@
+package dev.kvcache.cache;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the cache, bound from {@code kvcache.*} (or {@code KVCACHE_*} environment variables).
+ *
+ * @param maxMemory budget for the entries' retained heap; capped at a safe share of the JVM's max heap
+ * @param ttl time an entry lives after its last write; {@code 0} disables expiry
+ * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)
+ * @param maxKeyLength longest key accepted, in characters
+ * @param maxValueLength longest value accepted, in characters
+ */
+@Validated
+@ConfigurationProperties("kvcache")
+public record CacheProperties(
+        @DefaultValue("1536MB") @NotNull DataSize maxMemory,
+        @DefaultValue("5m") @NotNull Duration ttl,
+        @DefaultValue("1m") @NotNull Duration cleanupInterval,
+        @DefaultValue("256") @Min(1) @Max(MAX_LENGTH) int maxKeyLength,
+        @DefaultValue("256") @Min(0) @Max(MAX_LENGTH) int maxValueLength) {
+
+    /** Upper bound for both length limits: keeps request bodies and entries small. */
+    static final int MAX_LENGTH = 65_536;
+
+    public CacheProperties {
+        // Bean Validation has no constraints for DataSize and Duration; these messages name the property.
+        if (maxMemory != null && maxMemory.toBytes() <= 0) {
+            throw new IllegalArgumentException("kvcache.max-memory must be greater than 0, was " + maxMemory);
+        }
+        if (ttl != null && ttl.isNegative()) {
+            throw new IllegalArgumentException("kvcache.ttl must be 0 (no expiry) or positive, was " + ttl);
+        }
+        if (cleanupInterval != null && (cleanupInterval.isNegative() || cleanupInterval.isZero())) {
+            throw new IllegalArgumentException("kvcache.cleanup-interval must be positive, was " + cleanupInterval);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kvcache.cache;
+
+import java.lang.management.ManagementFactory;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+/**
+ * Object sizes on the running HotSpot JVM, read from its flags, so that an entry's weight is its real
+ * retained heap whether or not compressed oops or compact object headers (JDK 24+) are on.
+ * {@code EntryWeigherTests} checks these figures against JOL's measurement of the real objects.
+ */
+record HeapLayout(int objectHeader, int arrayHeader, int reference, int alignment) {
+
+    /** The layout of this JVM; falls back to the common 64-bit layout when the flags cannot be read. */
+    static HeapLayout current() {
+        boolean compactHeaders = flag("UseCompactObjectHeaders", "false").equals("true");
+        boolean compressedOops = flag("UseCompressedOops", "true").equals("true");
+        boolean compressedClassPointers = flag("UseCompressedClassPointers", "true").equals("true");
+        int alignment = Integer.parseInt(flag("ObjectAlignmentInBytes", "8"));
+        int header = compactHeaders ? 8 : (compressedClassPointers ? 12 : 16);
+        return new HeapLayout(header, header + 4, compressedOops ? 4 : 8, alignment);
+    }
+
+    /** Heap bytes of a {@code byte[]} of the given length. */
+    long byteArray(int length) {
+        return align(arrayHeader + (long) length);
+    }
+
+    /** Heap bytes of a Latin-1 (compact) {@code String} of the given length: the object plus its array. */
+    long latin1String(int length) {
+        // String: int hash, byte coder, boolean hashIsZero, byte[] value
+        return align(objectHeader + 4 + 1 + 1 + reference) + byteArray(length);
+    }
+
+    /** Shallow size of an object with the given number of reference fields and bytes of primitive fields. */
+    long object(int references, int primitiveBytes) {
+        return align(objectHeader + (long) references * reference + primitiveBytes);
+    }
+
+    private long align(long size) {
+        return (size + alignment - 1) / alignment * alignment;
+    }
+
+    private static String flag(String name, String fallback) {
+        try {
+            return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue();
+        }
+        catch (RuntimeException | LinkageError ex) { // unknown flag on this JDK, or not HotSpot
+            return fallback;
+        }
+    }
+}

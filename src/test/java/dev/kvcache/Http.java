@@ -1,0 +1,104 @@
+package dev.kvcache;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** A small client for the service under test, over real HTTP on loopback. */
+public final class Http {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private final String base;
+
+    public Http(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    public HttpResponse<String> put(String key, String value) {
+        return postJson("{\"key\":" + json(key) + ",\"value\":" + json(value) + "}");
+    }
+
+    public HttpResponse<String> postJson(String body) {
+        return post("/put", "application/json", BodyPublishers.ofString(body));
+    }
+
+    /** Sends the body chunked, without a Content-Length. */
+    public HttpResponse<String> postChunked(String contentType, byte[] body) {
+        return post("/put", contentType, BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
+    }
+
+    public HttpResponse<String> post(String path, String contentType, BodyPublisher body) {
+        HttpRequest.Builder request = request(path).POST(body);
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return send(request.build());
+    }
+
+    public HttpResponse<String> getKey(String key) {
+        return get("/get?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+    }
+
+    public HttpResponse<String> get(String pathAndQuery) {
+        return send(request(pathAndQuery).GET().build());
+    }
+
+    public HttpResponse<String> send(String method, String path, String accept) {
+        HttpRequest.Builder request = request(path).method(method, BodyPublishers.noBody());
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return send(request.build());
+    }
+
+    public HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofSeconds(10));
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return CLIENT.send(request, BodyHandlers.ofString(StandardCharsets.UTF_8));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** A JSON string literal, escaping what JSON requires and nothing else. */
+    public static String json(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    }
+                    else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

@@ -1,0 +1,145 @@
+package dev.kvcache.cache;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The store on its own: a real Caffeine cache, a fake clock, maintenance run on the calling thread. */
+class CacheServiceTests {
+
+    private final AtomicLong nanos = new AtomicLong();
+
+    private CacheService cache(long budgetBytes, Duration ttl) {
+        var settings = new CacheProperties(DataSize.ofBytes(budgetBytes), ttl, Duration.ofMinutes(1), 256, 256);
+        return new CacheService(settings, budgetBytes, nanos::get, Runnable::run, Scheduler.disabledScheduler());
+    }
+
+    private CacheService cache() {
+        return cache(DataSize.ofMegabytes(64).toBytes(), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void getReturnsWhatWasPut() {
+        CacheService cache = cache();
+        cache.put("k", "v");
+        assertThat(cache.get("k")).contains("v");
+        assertThat(cache.putCount()).isEqualTo(1);
+    }
+
+    @Test
+    void getOfUnknownKeyIsEmptyAndCountsAsMiss() {
+        CacheService cache = cache();
+        assertThat(cache.get("nope")).isEmpty();
+        assertThat(cache.stats().missCount()).isEqualTo(1);
+        assertThat(cache.stats().hitCount()).isZero();
+    }
+
+    @Test
+    void putOverwritesAndTheWeightFollowsTheNewValue() {
+        CacheService cache = cache();
+        cache.put("k", "short");
+        cache.cleanUp();
+        long before = cache.weightedSize();
+        cache.put("k", "x".repeat(200));
+        cache.cleanUp();
+        assertThat(cache.get("k")).contains("x".repeat(200));
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(cache.weightedSize()).isGreaterThan(before);
+    }
+
+    @Test
+    void emptyValueIsAValue() {
+        CacheService cache = cache();
+        cache.put("k", "");
+        assertThat(cache.get("k")).contains("");
+    }
+
+    @Test
+    void everyAsciiCharacterRoundTrips() {
+        CacheService cache = cache();
+        StringBuilder all = new StringBuilder();
+        for (char c = 0; c < 128; c++) {
+            all.append(c);
+        }
+        String text = all.toString();
+        cache.put(text.substring(0, 128), text.substring(1));
+        assertThat(cache.get(text)).contains(text.substring(1));
+    }
+
+    @Test
+    void entryExpiresAfterTtlSinceItsLastWrite() {
+        CacheService cache = cache();
+        cache.put("k", "v1");
+        nanos.addAndGet(Duration.ofMinutes(4).toNanos());
+        cache.put("k", "v2"); // a write restarts the clock
+        nanos.addAndGet(Duration.ofMinutes(4).toNanos());
+        assertThat(cache.get("k")).contains("v2");
+
+        nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+        assertThat(cache.get("k")).isEmpty();
+        cache.cleanUp();
+        assertThat(cache.size()).isZero();
+        assertThat(cache.weightedSize()).isZero();
+    }
+
+    @Test
+    void zeroTtlNeverExpires() {
+        CacheService cache = cache(DataSize.ofMegabytes(1).toBytes(), Duration.ZERO);
+        cache.put("k", "v");
+        nanos.addAndGet(Duration.ofDays(365).toNanos());
+        assertThat(cache.get("k")).contains("v");
+        assertThat(cache.ttl()).isEmpty();
+    }
+
+    @Test
+    void evictsToStayWithinTheBudget() {
+        long budget = 1_000_000;
+        CacheService cache = cache(budget, Duration.ofMinutes(5));
+        for (int i = 0; i < 10_000; i++) {
+            cache.put("key-" + i, "v".repeat(256));
+            cache.cleanUp();
+            assertThat(cache.weightedSize()).isLessThanOrEqualTo(budget);
+        }
+        long held = cache.size();
+        assertThat(held).isBetween(1_500L, 3_000L); // some 400 bytes an entry
+        assertThat(cache.stats().evictionCount()).isEqualTo(10_000 - held);
+        // The newest entries sit in the admission window (1% of the budget) and are never the victims.
+        for (int i = 9_990; i < 10_000; i++) {
+            assertThat(cache.get("key-" + i)).contains("v".repeat(256));
+        }
+    }
+
+    @Test
+    void rejectsInvalidKeysAndValuesAndStoresNothing() {
+        CacheService cache = cache();
+        assertThatThrownBy(() -> cache.put(null, "v")).isInstanceOf(InvalidEntryException.class)
+                .hasMessage("key is required");
+        assertThatThrownBy(() -> cache.put("", "v")).hasMessage("key must not be empty");
+        assertThatThrownBy(() -> cache.put("k".repeat(257), "v"))
+                .hasMessage("key must be at most 256 characters, was 257");
+        assertThatThrownBy(() -> cache.put("kä", "v"))
+                .hasMessage("key must contain only ASCII characters (U+0000 to U+007F), found one at index 1");
+        assertThatThrownBy(() -> cache.put("k", null)).hasMessage("value is required");
+        assertThatThrownBy(() -> cache.put("k", "v".repeat(257)))
+                .hasMessage("value must be at most 256 characters, was 257");
+        assertThatThrownBy(() -> cache.put("k", "\u20ac")).hasMessageStartingWith("value must contain only ASCII");
+        assertThatThrownBy(() -> cache.get("")).hasMessage("key must not be empty");
+
+        assertThat(cache.size()).isZero();
+        assertThat(cache.putCount()).isZero();
+    }
+
+    @Test
+    void limitsAtTheBoundaryAreAccepted() {
+        CacheService cache = cache();
+        cache.put("k".repeat(256), "v".repeat(256));
+        assertThat(cache.get("k".repeat(256))).contains("v".repeat(256));
+    }
+}
