@@ -1,0 +1,34 @@
+# kv-cache container image: build with the Maven wrapper on JDK 25, run from Spring Boot's extracted layers on a
+# JRE 25, as a non-root user.
+#   docker build -t kv-cache .
+#   docker run -p 7171:7171 kv-cache
+# No Docker engine runs in CI: scripts/container-run.sh runs this file's ENTRYPOINT (the same java command
+# and flags) on the host instead, so keep the ENTRYPOINT a one-line JSON array.
+
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q dependency:go-offline
+COPY src src
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -DskipTests \
+ && java -Djarmode=tools -jar target/kv-cache.jar extract --layers --launcher --destination target/extracted
+
+FROM eclipse-temurin:25-jre
+RUN groupadd --system kvcache && useradd --system --gid kvcache --no-create-home kvcache
+WORKDIR /app
+# Least to most often changed, so that a code change rebuilds only the last layer.
+COPY --from=build /src/target/extracted/dependencies/ ./
+COPY --from=build /src/target/extracted/spring-boot-loader/ ./
+COPY --from=build /src/target/extracted/snapshot-dependencies/ ./
+COPY --from=build /src/target/extracted/application/ ./
+USER kvcache
+EXPOSE 7171
+# glibc's per-thread malloc arenas add native memory that a 2 GiB limit cannot spare.
+ENV MALLOC_ARENA_MAX=2
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7171 && printf "GET /actuator/health/liveness HTTP/1.0\r\n\r\n" >&3 && grep -q "\"UP\"" <&3'
+# Heap is 75% of the container's memory (1.5 GiB of 2 GiB); the rest is metaspace, code, threads and G1's own
+# structures. The cache takes at most 70% of the heap (see README, "Memory"). Compact object headers save
+# 4 bytes on every object. On OutOfMemoryError the process exits so that the orchestrator restarts it.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Smoke test of the container's command line: starts kv-cache with the Dockerfile's ENTRYPOINT inside a 2 GiB,
+# 2-CPU cgroup (scripts/container-run.sh), checks the HEALTHCHECK command, a put and a get, then stops it with
+# SIGTERM as `docker stop` would and expects a clean exit. Prints what it checked; exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=7171
+log=target/container-smoke.log
+mkdir -p target
+
+fail() { echo "container-smoke: FAIL: $*" >&2; tail -n 40 "$log" >&2 || true; exit 1; }
+
+limits=(--memory 2g --cpus 2)
+if ! { mkdir -p /sys/fs/cgroup/memory/kvcache-probe-$$ && rmdir /sys/fs/cgroup/memory/kvcache-probe-$$; } 2>/dev/null; then
+  echo "container-smoke: no writable cgroup v1 here; running without limits" >&2
+  limits=()
+fi
+
+started=$(date +%s%N)
+scripts/container-run.sh "${limits[@]}" > "$log" 2>&1 &
+runner=$!
+trap 'kill $runner 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 120); do
+  curl -fs "localhost:$port/actuator/health/readiness" >/dev/null 2>&1 && break
+  kill -0 $runner 2>/dev/null || fail "the service exited during start-up"
+  sleep 0.25
+done
+ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+curl -fs "localhost:$port/actuator/health/readiness" >/dev/null || fail "not ready after 30 s"
+echo "container-smoke: ready in ${ready_ms} ms (including layer extraction); $(grep -o 'Started KvCacheApplication in [0-9.]* seconds' "$log")"
+
+healthcheck=$(sed -n "s/^  CMD \(.*\)$/\1/p" Dockerfile)
+eval "$healthcheck" || fail "HEALTHCHECK command failed"
+echo "container-smoke: HEALTHCHECK passes"
+
+put=$(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' -d '{"key":"smoke","value":"ok"}')
+[[ "$put" == '{"status":"OK","message":"Key inserted/updated successfully."}' ]] || fail "put answered $put"
+get=$(curl -s "localhost:$port/get?key=smoke")
+[[ "$get" == '{"status":"OK","key":"smoke","value":"ok"}' ]] || fail "get answered $get"
+grep -q 'Cache budget 1075MB of 1536MB max heap' "$log" || [[ ${#limits[@]} -eq 0 ]] \
+  || fail "expected a 1075MB budget in a 2 GiB container: $(grep 'Cache budget' "$log")"
+echo "container-smoke: put and get answer as documented; $(grep -o 'Cache budget [0-9]*MB of [0-9]*MB max heap' "$log")"
+
+java_pid=$(pgrep -P $runner | head -n 1) # container-run.sh execs java in its one child
+kill -TERM "$java_pid"
+set +e
+wait $runner
+status=$?
+set -e
+trap - EXIT
+[[ $status -eq 0 || $status -eq 143 ]] || fail "exit status $status after SIGTERM"
+grep -q 'Graceful shutdown complete' "$log" || fail "no graceful shutdown in the log"
+echo "container-smoke: stopped cleanly on SIGTERM (status $status)"

@@ -1,0 +1,109 @@
+package dev.kvcache;
+
+import java.net.http.HttpResponse;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What operators see: probes, metrics, Prometheus, and nothing more. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class ActuatorTests {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @LocalServerPort
+    int port;
+
+    Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+    }
+
+    @Test
+    void healthAndBothProbesAreUp() {
+        for (String path : new String[] { "/actuator/health", "/actuator/health/liveness",
+                "/actuator/health/readiness" }) {
+            HttpResponse<String> response = http.get(path);
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            assertThat(json(response).get("status").asString()).as(path).isEqualTo("UP");
+            assertThat(response.body()).as("no details leak").doesNotContain("diskSpace", "components");
+        }
+    }
+
+    @Test
+    void exposesExactlyHealthInfoMetricsAndPrometheus() {
+        JsonNode links = json(http.get("/actuator")).get("_links");
+        assertThat(links.propertyNames()).containsExactlyInAnyOrder("self", "health", "health-path", "info",
+                "metrics", "metrics-requiredMetricName", "prometheus");
+        assertThat(http.get("/actuator/info").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void cacheMetricsCountRealOperations() {
+        double hits = counter("cache.gets", "result:hit");
+        double misses = counter("cache.gets", "result:miss");
+        double puts = counter("cache.puts", null);
+        String key = UUID.randomUUID().toString();
+
+        http.put(key, "v");
+        http.put(key, "w");
+        http.put("", "rejected");
+        http.getKey(key);
+        http.getKey(key);
+        http.getKey("missing-" + key);
+
+        assertThat(counter("cache.puts", null)).isEqualTo(puts + 2);
+        assertThat(counter("cache.gets", "result:hit")).isEqualTo(hits + 2);
+        assertThat(counter("cache.gets", "result:miss")).isEqualTo(misses + 1);
+        assertThat(counter("cache.size", null)).isGreaterThanOrEqualTo(1);
+        assertThat(counter("cache.memory.used", null)).isPositive();
+        assertThat(counter("cache.memory.budget", null)).isEqualTo(1536.0 * 1024 * 1024);
+    }
+
+    @Test
+    void prometheusScrapeHasCacheAndJvmMetricsTaggedKv() {
+        http.getKey("scrape-" + UUID.randomUUID());
+        HttpResponse<String> scrape = http.get("/actuator/prometheus");
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(scrape.body()).contains(
+                "cache_gets_total{cache=\"kv\",result=\"hit\"}",
+                "cache_gets_total{cache=\"kv\",result=\"miss\"}",
+                "cache_puts_total{cache=\"kv\"}",
+                "cache_evictions_total{cache=\"kv\"}",
+                "cache_size{cache=\"kv\"}",
+                "cache_memory_used_bytes{cache=\"kv\"}",
+                "cache_memory_budget_bytes{cache=\"kv\"}",
+                "jvm_memory_used_bytes{",
+                "http_server_requests_seconds_count{");
+    }
+
+    @Test
+    void metricsCanBeListedAndRead() {
+        JsonNode names = json(http.get("/actuator/metrics")).get("names");
+        assertThat(names.valueStream().map(JsonNode::asString)).contains("cache.gets", "cache.puts",
+                "cache.evictions", "cache.size", "cache.memory.used", "cache.memory.budget", "jvm.memory.used");
+    }
+
+    private double counter(String name, String tag) {
+        HttpResponse<String> response = http.get("/actuator/metrics/" + name + (tag == null ? "" : "?tag=" + tag));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json(response).get("measurements").get(0).get("value").asDouble();
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        return JSON.readTree(response.body());
+    }
+}

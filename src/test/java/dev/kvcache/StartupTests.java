@@ -1,0 +1,67 @@
+package dev.kvcache;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.kvcache.cache.CacheService;
+import dev.kvcache.cache.MemoryBudget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** Start-up with real configuration: bad values stop it with a message naming the property. */
+@ExtendWith(OutputCaptureExtension.class)
+class StartupTests {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            kvcache.max-memory=-1MB          | kvcache.max-memory must be greater than 0
+            kvcache.max-memory=0             | kvcache.max-memory must be greater than 0
+            kvcache.max-memory=lots          | kvcache.max-memory
+            kvcache.ttl=-5s                  | kvcache.ttl must be 0 (no expiry) or positive
+            kvcache.ttl=five minutes         | kvcache.ttl
+            kvcache.cleanup-interval=0s      | kvcache.cleanup-interval must be positive
+            kvcache.max-key-length=0         | maxKeyLength
+            kvcache.max-value-length=-1      | maxValueLength
+            kvcache.max-key-length=1000000   | maxKeyLength
+            """)
+    void invalidSettingStopsStartUpNamingTheProperty(String setting, String message) {
+        Throwable failure = catchThrowable(() -> start(setting).close());
+        assertThat(failure).as("start-up with " + setting).isNotNull();
+        assertThat(messages(failure)).anySatisfy(text -> assertThat(text).contains(message));
+    }
+
+    @Test
+    void budgetLargerThanTheHeapAllowsIsCappedWithAWarning(CapturedOutput output) {
+        try (ConfigurableApplicationContext context = start("kvcache.max-memory=1TB")) {
+            long expected = MemoryBudget.of(1L << 40, Runtime.getRuntime().maxMemory()).effective();
+            assertThat(context.getBean(CacheService.class).budgetBytes()).isEqualTo(expected)
+                    .isLessThan(Runtime.getRuntime().maxMemory());
+            assertThat(output).contains("WARN").contains("kvcache.max-memory=1048576MB does not fit the heap");
+        }
+    }
+
+    private static ConfigurableApplicationContext start(String setting) {
+        return new SpringApplicationBuilder(KvCacheApplication.class)
+                .properties("server.port=0", setting)
+                .run();
+    }
+
+    private static List<String> messages(Throwable failure) {
+        List<String> messages = new ArrayList<>();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.add(String.valueOf(t.getMessage()));
+        }
+        return messages;
+    }
+}
