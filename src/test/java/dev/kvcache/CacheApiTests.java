@@ -155,7 +155,10 @@ class CacheApiTests {
                 "key must contain only ASCII characters (U+0000 to U+007F), found one at index 3");
         assertError(http.postJson("{\"key\":\"caf\\u00e9\",\"value\":\"v\"}"), 400,
                 "key must contain only ASCII characters (U+0000 to U+007F), found one at index 3");
-        assertThat(http.get("/get?key=caf%C3%A9").statusCode()).isEqualTo(400);
+        assertError(http.get("/get?key=caf%C3%A9"), 400,
+                "key must contain only ASCII characters (U+0000 to U+007F), found one at index 3");
+        assertThat(http.get("/get?key=caf%E9").statusCode()).as("not UTF-8").isEqualTo(400);
+        assertThat(http.get("/get?key=caf%C3").statusCode()).as("cut UTF-8").isEqualTo(400);
     }
 
     @Test
@@ -179,6 +182,16 @@ class CacheApiTests {
             """)
     void badKeyParametersAnswer400(String pathAndQuery, String message) {
         assertError(http.get(pathAndQuery), 400, message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/get?key=%zz", "/get?key=a%", "/get?key=%4", "/get?key=a%%20" })
+    void malformedPercentEncodingAnswers400(String target) {
+        Http.RawResponse response = http.raw("GET " + target);
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.head()).contains("Content-Type: application/json");
+        assertThat(response.body()).isEqualTo(
+                "{\"status\":\"ERROR\",\"message\":\"Query string is not valid: malformed percent-encoding\"}");
     }
 
     @Test

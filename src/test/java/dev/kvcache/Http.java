@@ -3,6 +3,7 @@ package dev.kvcache;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,9 +23,11 @@ public final class Http {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
+    private final int port;
     private final String base;
 
     public Http(int port) {
+        this.port = port;
         this.base = "http://127.0.0.1:" + port;
     }
 
@@ -80,6 +83,31 @@ public final class Http {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    /**
+     * Sends the request line and headers exactly as given (for what a proper client refuses to send), over
+     * HTTP/1.0 so that the answer comes unchunked and the connection closes after it.
+     */
+    public RawResponse raw(String requestLine, String... headers) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder(requestLine).append(" HTTP/1.0\r\n");
+            for (String header : headers) {
+                request.append(header).append("\r\n");
+            }
+            socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int bodyStart = response.indexOf("\r\n\r\n");
+            return new RawResponse(status, response.substring(0, bodyStart), response.substring(bodyStart + 4));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    public record RawResponse(int status, String head, String body) {
     }
 
     /** A JSON string literal, escaping what JSON requires and nothing else. */

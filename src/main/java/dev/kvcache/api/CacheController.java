@@ -32,7 +32,7 @@ class CacheController {
      */
     @GetMapping("/get")
     ResponseEntity<?> get(HttpServletRequest request) {
-        String[] keys = request.getParameterValues("key");
+        String[] keys = keyParameter(request);
         if (keys == null) {
             throw new BadRequestException("Query parameter 'key' is required");
         }
@@ -44,6 +44,17 @@ class CacheController {
                 .<ResponseEntity<?>>map(value -> json(EntryResponse.of(key, value)))
                 .orElseGet(() -> ResponseEntity.status(404).contentType(MediaType.APPLICATION_JSON)
                         .body(ApiResponse.NOT_FOUND));
+    }
+
+    private static String[] keyParameter(HttpServletRequest request) {
+        try {
+            return request.getParameterValues("key");
+        }
+        catch (IllegalStateException | IllegalArgumentException ex) {
+            // The container could not decode the query (Tomcat: InvalidParameterException); its message
+            // quotes the input, so it is not passed on.
+            throw new BadRequestException("Query string is not valid: malformed percent-encoding");
+        }
     }
 
     /** The body is always JSON, whatever the client's Accept header says. */
