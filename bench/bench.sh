@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Side-by-side HTTP benchmark: kv-cache against its reference peers, same machine, same load, same run.
+#   - nginx answering a fixed JSON body (the HTTP ceiling here),
+#   - go-echo, the original Go/Echo design (../shared/peers/go-echo),
+#   - kv-cache, started exactly as its Docker image does (scripts/container-run.sh, in a 2 GiB cgroup).
+# For each target and run: start it alone, put every key once, warm up, then drive GET-only, PUT-only and
+# 50/50 mixes with wrk (10,000 UUID keys, 256-character values; see bench/kv.lua). Prints requests/s, p50,
+# p99 and errors per target and workload (medians over the runs) and kv-cache's ratios to the peers.
+#
+#   bench/bench.sh [--runs 2] [--duration 10] [--warmup 10] [--connections 64] [--threads 1]
+#                  [--targets "nginx go-echo kv-cache"] [--no-build] [-- extra kv-cache args]
+#
+# Installs what it needs from Debian (wrk, nginx-light, golang-go, the Echo library) when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=2 duration=10 warmup=10 connections=64 threads=1 build=1
+targets="nginx go-echo kv-cache"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --targets) targets="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --) shift; break ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+kv_args=("$@")
+
+out=target/bench
+mkdir -p "$out"
+results="$out/results.tsv"
+: > "$results"
+declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181)
+
+install() {
+  [[ $(id -u) -eq 0 ]] || { echo "bench: missing $*; install it (as root: apt-get install $*)" >&2; exit 2; }
+  echo "bench: installing $* from Debian" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >/dev/null
+}
+command -v wrk >/dev/null || install wrk
+command -v curl >/dev/null || install curl
+if [[ " $targets " == *" nginx "* ]]; then
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || install nginx-light
+fi
+if [[ " $targets " == *" go-echo "* ]]; then
+  [[ -d /usr/share/gocode/src/github.com/labstack/echo ]] && command -v go >/dev/null \
+    || install golang-go golang-github-labstack-echo-dev
+  peer=../shared/peers/go-echo/main.go
+  [[ -f "$peer" ]] || { echo "bench: no $peer; drop go-echo from --targets" >&2; exit 2; }
+  GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$PWD/$out/gocache" go build -o "$out/go-echo" "$peer"
+fi
+if [[ " $targets " == *" kv-cache "* && $build -eq 1 ]]; then
+  ./mvnw -B -q package -DskipTests
+fi
+
+pid=""
+start() { # target → sets pid, waits until it answers
+  local target=$1 p=${port[$1]} log="$out/$1.log"
+  case "$target" in
+    nginx)
+      mkdir -p "$out/nginx"
+      sed "s#PORT#$p#; s#PREFIX#$PWD/$out/nginx#g" bench/nginx.conf > "$out/nginx/nginx.conf"
+      /usr/sbin/nginx -c "$PWD/$out/nginx/nginx.conf" -g 'daemon off;' > "$log" 2>&1 &
+      pid=$! ;;
+    go-echo)
+      PORT=$p "$out/go-echo" > "$log" 2>&1 &
+      pid=$! ;;
+    kv-cache)
+      scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" > "$log" 2>&1 &
+      pid=$! ;;
+  esac
+  for _ in $(seq 1 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$p/get?key=ping" && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "bench: $target died on start-up, see $log" >&2; exit 1; }
+    sleep 0.25
+  done
+  echo "bench: $target did not answer within 30 s, see $log" >&2
+  exit 1
+}
+
+stop() {
+  [[ -n "$pid" ]] || return 0
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+trap stop EXIT
+
+load() { # target mode seconds [offset] → prints "rps p50_us p99_us errors requests"
+  BENCH_MODE=$2 BENCH_OFFSET=${4:-0} wrk -t"$threads" -c"$connections" -d"$3"s --timeout 5s -s bench/kv.lua \
+    "http://127.0.0.1:${port[$1]}" | sed -n 's/^RESULT //p'
+}
+
+echo "bench: $(date -u +%FT%TZ), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)),"\
+  "wrk -t$threads -c$connections, ${duration}s per workload, $runs run(s), targets: $targets" >&2
+for run in $(seq 1 "$runs"); do
+  for target in $targets; do
+    start "$target"
+    preloaded=0
+    while [[ $preloaded -lt 10000 ]]; do # until every key has been put once
+      read -r _ _ _ errors requests <<< "$(load "$target" preload 2 "$preloaded")"
+      preloaded=$((preloaded + requests))
+    done
+    load "$target" mixed "$warmup" > /dev/null
+    for mode in get put mixed; do
+      read -r rps p50 p99 errors requests <<< "$(load "$target" "$mode" "$duration")"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$target" "$mode" "$rps" "$p50" "$p99" "$errors" >> "$results"
+      printf 'bench: run %s %-8s %-5s %8s req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n' "$run" "$target" "$mode" \
+        "$rps" "$(bc -l <<< "$p50/1000")" "$(bc -l <<< "$p99/1000")" "$errors" >&2
+    done
+    stop
+  done
+done
+
+# Medians over the runs, then kv-cache's ratios to each peer (requests/s; p99 as peer/kv-cache, >1 is better).
+awk -F'\t' -v targets="$targets" '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { k = $2 SUBSEP $3; rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; err[k] += $7 }
+  END {
+    nt = split(targets, t, " ")
+    printf "\n| workload | target | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n"
+    split("get put mixed", modes, " ")
+    for (m = 1; m <= 3; m++) for (i = 1; i <= nt; i++) {
+      k = t[i] SUBSEP modes[m]
+      if (!(k in rps)) continue
+      R[k] = median(rps[k]); P[k] = median(p99[k])
+      printf "| %s | %s | %d | %.2f | %.2f | %d |\n", toupper(modes[m]), t[i], R[k], median(p50[k]) / 1000, P[k] / 1000, err[k]
+    }
+    for (i = 1; i <= nt; i++) {
+      if (t[i] == "kv-cache") continue
+      line = ""
+      for (m = 1; m <= 3; m++) {
+        a = "kv-cache" SUBSEP modes[m]; b = t[i] SUBSEP modes[m]
+        if ((a in R) && (b in R) && R[b] > 0 && P[a] > 0)
+          line = line sprintf("  %s %.2fx (p99 %.2fx)", toupper(modes[m]), R[a] / R[b], P[b] / P[a])
+      }
+      if (line != "") printf "\nkv-cache / %s:%s\n", t[i], line
+    }
+  }' "$results"
+echo "bench: raw figures in $results" >&2
