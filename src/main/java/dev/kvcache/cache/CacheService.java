@@ -16,12 +16,13 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 /**
  * The key-value store: one Caffeine cache bounded by the entries' retained heap, with expiry after write.
  * Keys and values are checked here, so nothing that breaks the limits is ever stored, whoever calls.
- * Values are ASCII, so they are kept as one byte per character rather than as {@code String}s.
+ * Keys and values are ASCII, so both are kept as one byte per character ({@link Key}, {@code byte[]}) rather
+ * than as {@code String}s.
  */
 public final class CacheService {
 
-    private final Cache<String, byte[]> cache;
-    private final Policy.Eviction<String, byte[]> eviction;
+    private final Cache<Key, byte[]> cache;
+    private final Policy.Eviction<Key, byte[]> eviction;
     private final int maxKeyLength;
     private final int maxValueLength;
     private final long budgetBytes;
@@ -40,7 +41,7 @@ public final class CacheService {
         this.maxValueLength = settings.maxValueLength();
         this.budgetBytes = budgetBytes;
         boolean expiring = !settings.ttl().isZero();
-        Caffeine<String, byte[]> builder = Caffeine.newBuilder()
+        Caffeine<Key, byte[]> builder = Caffeine.newBuilder()
                 .maximumWeight(budgetBytes)
                 .weigher(new EntryWeigher(HeapLayout.current(), expiring))
                 .ticker(ticker)
@@ -57,14 +58,14 @@ public final class CacheService {
     public void put(String key, String value) {
         checkKey(key);
         check("value", value, 0, maxValueLength);
-        cache.put(key, value.getBytes(StandardCharsets.ISO_8859_1)); // ASCII: one byte per char
+        cache.put(Key.of(key), value.getBytes(StandardCharsets.ISO_8859_1)); // ASCII: one byte per char
         puts.increment();
     }
 
     /** The value stored under the key, if it is there and has not expired. */
     public Optional<String> get(String key) {
         checkKey(key);
-        byte[] value = cache.getIfPresent(key);
+        byte[] value = cache.getIfPresent(Key.of(key));
         return value == null ? Optional.empty() : Optional.of(new String(value, StandardCharsets.ISO_8859_1));
     }
 

@@ -3,11 +3,11 @@ package dev.kvcache.cache;
 import com.github.benmanes.caffeine.cache.Weigher;
 
 /**
- * Weighs an entry as the heap it retains, in bytes: the key {@code String} and its array, the value array,
- * and the cache's own per-entry structures. Caffeine's weight is only what the weigher says, so the budget
+ * Weighs an entry as the heap it retains, in bytes: the key and value arrays, the {@link Key} object, and
+ * the cache's own per-entry structures. Caffeine's weight is only what the weigher says, so the budget
  * means heap only if this counts everything an entry keeps alive.
  */
-final class EntryWeigher implements Weigher<String, byte[]> {
+final class EntryWeigher implements Weigher<Key, byte[]> {
 
     private final HeapLayout layout;
     private final int perEntryOverhead;
@@ -18,12 +18,12 @@ final class EntryWeigher implements Weigher<String, byte[]> {
     }
 
     @Override
-    public int weigh(String key, byte[] value) {
-        return perEntryOverhead + (int) (layout.latin1String(key.length()) + layout.byteArray(value.length));
+    public int weigh(Key key, byte[] value) {
+        return perEntryOverhead + (int) (layout.byteArray(key.length()) + layout.byteArray(value.length));
     }
 
     /**
-     * What every entry costs besides its key and value. Checked against the real objects with JOL in tests;
+     * What every entry costs besides its key and value bytes. Checked against the real objects with JOL in tests;
      * re-check when upgrading Caffeine, whose node classes are generated per configuration.
      */
     static int perEntryOverhead(HeapLayout layout, boolean expiring) {
@@ -34,8 +34,10 @@ final class EntryWeigher implements Weigher<String, byte[]> {
         long cacheNode = expiring ? layout.object(6, 3 * 4 + 8) : layout.object(4, 3 * 4);
         // The hash table keeps 1.33 to 2.67 slots per entry (load factor 0.75, doubling): about 2.
         long tableSlots = 2L * layout.reference();
+        // The Key object: its array and its hash.
+        long key = layout.object(1, 4);
         // The frequency sketch keeps one long per entry, rounded up to a power of two: 8 to 16 bytes.
         long sketch = 12;
-        return (int) (mapNode + cacheNode + tableSlots + sketch);
+        return (int) (mapNode + cacheNode + tableSlots + sketch + key);
     }
 }

@@ -26,12 +26,6 @@ record HeapLayout(int objectHeader, int arrayHeader, int reference, int alignmen
         return align(arrayHeader + (long) length);
     }
 
-    /** Heap bytes of a Latin-1 (compact) {@code String} of the given length: the object plus its array. */
-    long latin1String(int length) {
-        // String: int hash, byte coder, boolean hashIsZero, byte[] value
-        return align(objectHeader + 4 + 1 + 1 + reference) + byteArray(length);
-    }
-
     /** Shallow size of an object with the given number of reference fields and bytes of primitive fields. */
     long object(int references, int primitiveBytes) {
         return align(objectHeader + (long) references * reference + primitiveBytes);

@@ -49,7 +49,7 @@ class EntryWeigherTests {
         var weigher = new EntryWeigher(HeapLayout.current(), !ttl.isZero());
         long budget = 0;
         for (int i = 0; i < ENTRIES; i++) {
-            budget += weigher.weigh(keys.get(i), values.get(i).getBytes(StandardCharsets.ISO_8859_1)) * 3L / 2;
+            budget += weigher.weigh(Key.of(keys.get(i)), values.get(i).getBytes(StandardCharsets.ISO_8859_1)) * 3L / 2;
         }
         CacheService empty = cache(budget, ttl);
         CacheService filled = cache(budget, ttl);
