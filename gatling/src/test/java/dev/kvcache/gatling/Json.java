@@ -1,0 +1,33 @@
+package dev.kvcache.gatling;
+
+/** Writes JSON string literals; request bodies are built by hand so that no JSON library sits in the hot path. */
+final class Json {
+
+    private Json() {
+    }
+
+    /** {@code text} as a quoted JSON string: quotes, backslashes and control characters escaped (RFC 8259). */
+    static String string(String text) {
+        StringBuilder json = new StringBuilder(text.length() + 16).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                case '\b' -> json.append("\\b");
+                case '\f' -> json.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        return json.append('"').toString();
+    }
+}

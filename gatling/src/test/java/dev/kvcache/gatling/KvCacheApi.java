@@ -1,0 +1,76 @@
+package dev.kvcache.gatling;
+
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
+import static io.gatling.javaapi.core.CoreDsl.bodyString;
+import static io.gatling.javaapi.core.CoreDsl.jsonPath;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+import io.gatling.javaapi.core.CheckBuilder;
+import io.gatling.javaapi.http.HttpProtocolBuilder;
+import io.gatling.javaapi.http.HttpRequestActionBuilder;
+
+/**
+ * The service's two endpoints as Gatling requests, with the checks of its documented answers. Both read the
+ * virtual user's session: {@value #KEY} is the key, {@value #VALUE_INDEX} the index of the value in the
+ * {@link ValuePool} to put.
+ */
+final class KvCacheApi {
+
+    static final String KEY = "key";
+    static final String VALUE_INDEX = "valueIndex";
+    static final String PUT_OK_BODY = "{\"status\":\"OK\",\"message\":\"Key inserted/updated successfully.\"}";
+
+    private KvCacheApi() {
+    }
+
+    static HttpProtocolBuilder protocol(String baseUrl) {
+        return http.baseUrl(baseUrl)
+                .acceptHeader("application/json")
+                // Warm Gatling's HTTP stack up against the server under test, not Gatling's default (gatling.io).
+                .warmUp(baseUrl + "/actuator/health/readiness");
+    }
+
+    /** {@code POST /put} of the session's key and value; anything but a 200 with the documented body fails. */
+    static HttpRequestActionBuilder put(String requestName, ValuePool values) {
+        return http(requestName)
+                .post("/put")
+                .asJson()
+                .body(StringBody(session -> "{\"key\":" + Json.string(session.getString(KEY))
+                        + ",\"value\":" + values.json(session.getInt(VALUE_INDEX)) + "}"))
+                .check(status().is(200), bodyString().is(PUT_OK_BODY));
+    }
+
+    /**
+     * {@code GET /get} of the session's key: it must answer 200 (a 404 is a miss, and fails the request) with
+     * status OK, the same key, and a value that passes {@code valueCheck}. The body is parsed as JSON, so the
+     * value is compared after unescaping, as any client would read it.
+     */
+    static HttpRequestActionBuilder get(String requestName, CheckBuilder valueCheck) {
+        return http(requestName)
+                .get("/get")
+                .queryParam("key", session -> session.getString(KEY))
+                .check(
+                        status().is(200),
+                        jsonPath("$.status").is("OK"),
+                        jsonPath("$.key").is(session -> session.getString(KEY)),
+                        valueCheck);
+    }
+
+    /** The check that {@code $.value} is exactly {@code values.value(index)} for the session's value index. */
+    static CheckBuilder valueIs(ValuePool values) {
+        return jsonPath("$.value").is(session -> values.value(session.getInt(VALUE_INDEX)));
+    }
+
+    /** The check that {@code $.value} is one of the pool's values: used where keys are overwritten concurrently. */
+    static CheckBuilder valueInPool(ValuePool values) {
+        // Short messages: Gatling's console cuts error lines at 100 characters.
+        return jsonPath("$.value").validate("in value pool", (value, session) -> {
+            if (value == null || !values.contains(value)) {
+                throw new IllegalStateException(
+                        "not in the pool (" + (value == null ? "null" : value.length() + " chars") + ")");
+            }
+            return value;
+        });
+    }
+}
