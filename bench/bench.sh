@@ -3,18 +3,19 @@
 #   - nginx answering a fixed JSON body (the HTTP ceiling here),
 #   - go-echo, the original Go/Echo design (../shared/peers/go-echo),
 #   - kv-cache, started exactly as its Docker image does (scripts/container-run.sh, in a 2 GiB cgroup).
-# For each target and run: start it alone, put every key once, warm up, then drive GET-only, PUT-only and
+# For each target and run: start it alone, put every key once, warm up (30 s through all three workloads, for
+# the JIT), then drive GET-only, PUT-only and
 # 50/50 mixes with wrk (10,000 UUID keys, 256-character values; see bench/kv.lua). Prints requests/s, p50,
 # p99 and errors per target and workload (medians over the runs) and kv-cache's ratios to the peers.
 #
-#   bench/bench.sh [--runs 2] [--duration 10] [--warmup 10] [--connections 64] [--threads 1]
+#   bench/bench.sh [--runs 2] [--duration 10] [--warmup 30] [--connections 64] [--threads 1]
 #                  [--targets "nginx go-echo kv-cache"] [--no-build] [-- extra kv-cache args]
 #
 # Installs what it needs from Debian (wrk, nginx-light, golang-go, the Echo library) when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=2 duration=10 warmup=10 connections=64 threads=1 build=1
+runs=2 duration=10 warmup=30 connections=64 threads=1 build=1
 targets="nginx go-echo kv-cache"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -106,7 +107,8 @@ for run in $(seq 1 "$runs"); do
       read -r _ _ _ errors requests <<< "$(load "$target" preload 2 "$preloaded")"
       preloaded=$((preloaded + requests))
     done
-    load "$target" mixed "$warmup" > /dev/null
+    # Warm-up through every workload twice: the JIT compiles each path only once it has run it a while.
+    for mode in get put mixed get put mixed; do load "$target" "$mode" $((warmup / 6)) > /dev/null; done
     for mode in get put mixed; do
       read -r rps p50 p99 errors requests <<< "$(load "$target" "$mode" "$duration")"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$target" "$mode" "$rps" "$p50" "$p99" "$errors" >> "$results"

@@ -4,6 +4,7 @@
 # main class) started on JDK 25 from the extracted folder.
 #
 #   scripts/container-run.sh [--memory 2g] [--cpus 2] [application args...]
+#   KVCACHE_JAR=other.jar scripts/container-run.sh ...     (default: target/kv-cache.jar)
 #
 # --memory / --cpus start the JVM inside a cgroup (v1) of its own with that memory limit and CPU quota, which
 # is what `docker run -m 2g --cpus 2` does; the cgroup is removed on exit. Application args go after the main
@@ -28,10 +29,12 @@ if ! "$java" -version 2>&1 | grep -q 'version "25'; then
   exit 2
 fi
 
-[[ -f target/kv-cache.jar ]] || ./mvnw -B -q package -DskipTests
-layers=target/container/layers app=target/container/app
+jar="${KVCACHE_JAR:-target/kv-cache.jar}" # another build of the jar, to compare two side by side
+[[ -f "$jar" ]] || ./mvnw -B -q package -DskipTests
+work="target/container/$$"
+layers="$work/layers" app="$work/app"
 rm -rf "$layers" "$app" && mkdir -p "$app"
-"$java" -Djarmode=tools -jar target/kv-cache.jar extract --layers --launcher --destination "$layers" >/dev/null
+"$java" -Djarmode=tools -jar "$jar" extract --layers --launcher --destination "$layers" >/dev/null
 for layer in dependencies spring-boot-loader snapshot-dependencies application; do
   cp -r "$layers/$layer/." "$app/"
 done
@@ -47,6 +50,7 @@ cgroups=()
 cleanup() {
   [[ -n "${child:-}" ]] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
   for cg in "${cgroups[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+  rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
