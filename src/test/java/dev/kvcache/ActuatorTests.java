@@ -91,10 +91,42 @@ class ActuatorTests {
     }
 
     @Test
+    void httpRequestsAreTimedByRoutePatternNotByRawPath() {
+        double puts = timerCount("method:POST", "uri:/put", "status:200");
+        double misses = timerCount("method:GET", "uri:/get", "status:404");
+        double unknown = timerCount("method:GET", "uri:NOT_FOUND", "status:404");
+
+        http.put("timed-" + UUID.randomUUID(), "v");
+        http.getKey("never-" + UUID.randomUUID());
+        http.get("/no/such/path/" + UUID.randomUUID());
+
+        assertThat(timerCount("method:POST", "uri:/put", "status:200")).isEqualTo(puts + 1);
+        assertThat(timerCount("method:GET", "uri:/get", "status:404")).isEqualTo(misses + 1);
+        assertThat(timerCount("method:GET", "uri:NOT_FOUND", "status:404")).isEqualTo(unknown + 1);
+        assertThat(http.get("/actuator/prometheus").body())
+                .contains("http_server_requests_seconds_count{exception=\"none\",method=\"POST\",outcome=\"SUCCESS\",status=\"200\",uri=\"/put\"}")
+                .doesNotContain("uri=\"/no/such/path");
+    }
+
+    @Test
     void metricsCanBeListedAndRead() {
         JsonNode names = json(http.get("/actuator/metrics")).get("names");
         assertThat(names.valueStream().map(JsonNode::asString)).contains("cache.gets", "cache.puts",
                 "cache.evictions", "cache.size", "cache.memory.used", "cache.memory.budget", "jvm.memory.used");
+    }
+
+    /** Requests recorded so far under these tags; 0 before the first. */
+    private double timerCount(String... tags) {
+        HttpResponse<String> response = http.get("/actuator/metrics/http.server.requests?tag=" + String.join("&tag=", tags));
+        if (response.statusCode() == 404) {
+            return 0;
+        }
+        for (JsonNode measurement : json(response).get("measurements")) {
+            if (measurement.get("statistic").asString().equals("COUNT")) {
+                return measurement.get("value").asDouble();
+            }
+        }
+        throw new AssertionError("no COUNT in " + response.body());
     }
 
     private double counter(String name, String tag) {

@@ -39,9 +39,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     static final String BODY_SHAPE = "send a JSON object with string fields 'key' and 'value'";
 
+    static final String NO_BODY = "Request body is missing or unreadable: " + BODY_SHAPE;
+
     @ExceptionHandler({ InvalidEntryException.class, BadRequestException.class })
     ResponseEntity<Object> badRequest(RuntimeException ex) {
         return error(HttpStatus.BAD_REQUEST, ex.getMessage(), new HttpHeaders());
+    }
+
+    /** The body of a put could not be read as a {@link PutRequest}. */
+    @ExceptionHandler
+    ResponseEntity<Object> unreadableBody(JacksonException ex) {
+        return error(HttpStatus.BAD_REQUEST, unreadableBodyMessage(ex), new HttpHeaders());
     }
 
     @ExceptionHandler
@@ -76,6 +84,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static String unreadableBodyMessage(Throwable cause) {
         if (cause instanceof MismatchedInputException mismatch) {
+            if (String.valueOf(mismatch.getOriginalMessage()).startsWith("No content to map")) {
+                return NO_BODY;
+            }
             List<JacksonException.Reference> path = mismatch.getPath();
             if (!path.isEmpty() && path.get(0).getPropertyName() != null) {
                 return "Field '" + path.get(0).getPropertyName() + "' must be a string";
@@ -92,7 +103,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             TokenStreamLocation at = malformed.getLocation();
             return at == null ? what : what + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         }
-        return "Request body is missing or unreadable: " + BODY_SHAPE;
+        return NO_BODY;
     }
 
     private static String frameworkMessage(Exception ex, HttpStatusCode status) {

@@ -1,7 +1,6 @@
 package dev.kvcache.cache;
 
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -42,8 +41,10 @@ class CacheConfiguration {
                 mb(budget.effective()), mb(budget.maxHeap()), properties.ttl(), properties.cleanupInterval(),
                 properties.maxKeyLength(), properties.maxValueLength());
 
+        // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
+        // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
         CacheService cache = new CacheService(properties, budget.effective(), Ticker.systemTicker(),
-                ForkJoinPool.commonPool(), Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
+                Runnable::run, Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(cache::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
         return cache;
