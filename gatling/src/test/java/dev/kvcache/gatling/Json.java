@@ -1,9 +1,30 @@
 package dev.kvcache.gatling;
 
-/** Writes JSON string literals; request bodies are built by hand so that no JSON library sits in the hot path. */
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Writes JSON string literals (request bodies are built by hand so that no JSON library sits in the hot path)
+ * and reads answers that are compared as JSON, with the Jackson that Gatling brings.
+ */
 final class Json {
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
+
     private Json() {
+    }
+
+    /** A JSON object as a map, for comparisons that ignore the order of fields; not an object fails. */
+    static Map<String, Object> parseObject(String json) {
+        try {
+            return MAPPER.readValue(json, OBJECT);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("not a JSON object");
+        }
     }
 
     /** {@code text} as a quoted JSON string: quotes, backslashes and control characters escaped (RFC 8259). */
