@@ -6,7 +6,8 @@
 # For each target and run: start it alone, put every key once, warm up (30 s through all three workloads, for
 # the JIT), then drive GET-only, PUT-only and
 # 50/50 mixes with wrk (10,000 UUID keys, 256-character values; see bench/kv.lua). Prints requests/s, p50,
-# p99 and errors per target and workload (medians over the runs) and kv-cache's ratios to the peers.
+# p99, errors and the server's CPU time per request, per target and workload (medians over the runs), and
+# kv-cache's ratios to the peers.
 #
 #   bench/bench.sh [--runs 2] [--duration 10] [--warmup 30] [--connections 64] [--threads 1]
 #                  [--targets "nginx go-echo kv-cache"] [--no-build] [-- extra kv-cache args]
@@ -92,6 +93,16 @@ stop() {
 }
 trap stop EXIT
 
+cpu_ticks() { # CPU time (user + system, in clock ticks) of the target's process tree so far
+  local pids=("$pid") i=0
+  while [[ $i -lt ${#pids[@]} ]]; do
+    mapfile -t -O "${#pids[@]}" pids < <(pgrep -P "${pids[$i]}")
+    i=$((i + 1))
+  done
+  for p in "${pids[@]}"; do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null; done | awk '{ s += $1 } END { print s + 0 }'
+}
+hz=$(getconf CLK_TCK)
+
 load() { # target mode seconds [offset] → prints "rps p50_us p99_us errors requests"
   BENCH_MODE=$2 BENCH_OFFSET=${4:-0} wrk -t"$threads" -c"$connections" -d"$3"s --timeout 5s -s bench/kv.lua \
     "http://127.0.0.1:${port[$1]}" | sed -n 's/^RESULT //p'
@@ -110,32 +121,39 @@ for run in $(seq 1 "$runs"); do
     # Warm-up through every workload twice: the JIT compiles each path only once it has run it a while.
     for mode in get put mixed get put mixed; do load "$target" "$mode" $((warmup / 6)) > /dev/null; done
     for mode in get put mixed; do
+      before=$(cpu_ticks)
       read -r rps p50 p99 errors requests <<< "$(load "$target" "$mode" "$duration")"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$target" "$mode" "$rps" "$p50" "$p99" "$errors" >> "$results"
-      printf 'bench: run %s %-8s %-5s %8s req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n' "$run" "$target" "$mode" \
-        "$rps" "$(bc -l <<< "$p50/1000")" "$(bc -l <<< "$p99/1000")" "$errors" >&2
+      # The server's CPU time per request: steadier than requests/s on a shared machine, whose steal time
+      # slows everything down but is not charged to the process.
+      cpu_us=$(( ($(cpu_ticks) - before) * 1000000 / hz / requests ))
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$target" "$mode" "$rps" "$p50" "$p99" "$errors" "$cpu_us" \
+        >> "$results"
+      printf 'bench: run %s %-8s %-5s %8s req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu %3s us/req\n' "$run" \
+        "$target" "$mode" "$rps" "$(bc -l <<< "$p50/1000")" "$(bc -l <<< "$p99/1000")" "$errors" "$cpu_us" >&2
     done
     stop
   done
 done
 
-# Medians over the runs, then kv-cache's ratios to each peer (requests/s; p99 as peer/kv-cache, >1 is better).
+# Medians over the runs, then kv-cache's ratios to each peer: requests/s and p99 as peer/kv-cache (>1 is
+# better), CPU per request as kv-cache/peer (<1 is better).
 awk -F'\t' -v targets="$targets" '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  { k = $2 SUBSEP $3; rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; err[k] += $7 }
+  { k = $2 SUBSEP $3; rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; err[k] += $7
+    cpu[k] = cpu[k] " " $8 }
   END {
     nt = split(targets, t, " ")
-    printf "\n| workload | target | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n"
+    printf "\n| workload | target | requests/s | p50 ms | p99 ms | errors | server CPU µs/request |\n|---|---|---|---|---|---|---|\n"
     split("get put mixed", modes, " ")
     for (m = 1; m <= 3; m++) for (i = 1; i <= nt; i++) {
       k = t[i] SUBSEP modes[m]
       if (!(k in rps)) continue
-      R[k] = median(rps[k]); P[k] = median(p99[k])
-      printf "| %s | %s | %d | %.2f | %.2f | %d |\n", toupper(modes[m]), t[i], R[k], median(p50[k]) / 1000, P[k] / 1000, err[k]
+      R[k] = median(rps[k]); P[k] = median(p99[k]); C[k] = median(cpu[k])
+      printf "| %s | %s | %d | %.2f | %.2f | %d | %d |\n", toupper(modes[m]), t[i], R[k], median(p50[k]) / 1000, P[k] / 1000, err[k], C[k]
     }
     for (i = 1; i <= nt; i++) {
       if (t[i] == "kv-cache") continue
@@ -143,7 +161,7 @@ awk -F'\t' -v targets="$targets" '
       for (m = 1; m <= 3; m++) {
         a = "kv-cache" SUBSEP modes[m]; b = t[i] SUBSEP modes[m]
         if ((a in R) && (b in R) && R[b] > 0 && P[a] > 0)
-          line = line sprintf("  %s %.2fx (p99 %.2fx)", toupper(modes[m]), R[a] / R[b], P[b] / P[a])
+          line = line sprintf("  %s %.2fx (p99 %.2fx, CPU/request %.2fx)", toupper(modes[m]), R[a] / R[b], P[b] / P[a], C[a] / C[b])
       }
       if (line != "") printf "\nkv-cache / %s:%s\n", t[i], line
     }

@@ -5,6 +5,7 @@
 #
 #   scripts/container-run.sh [--memory 2g] [--cpus 2] [application args...]
 #   KVCACHE_JAR=other.jar scripts/container-run.sh ...     (default: target/kv-cache.jar)
+#   KVCACHE_DOCKERFILE=other/Dockerfile ...                 (another ENTRYPOINT to measure; default: Dockerfile)
 #
 # --memory / --cpus start the JVM inside a cgroup (v1) of its own with that memory limit and CPU quota, which
 # is what `docker run -m 2g --cpus 2` does; the cgroup is removed on exit. Application args go after the main
@@ -40,9 +41,10 @@ for layer in dependencies spring-boot-loader snapshot-dependencies application; 
 done
 
 # The image's command line, read from the Dockerfile so that the two cannot drift apart.
+dockerfile="${KVCACHE_DOCKERFILE:-Dockerfile}"
 while IFS='=' read -r name value; do export "$name=$value"; done \
-  < <(sed -n 's/^ENV \([A-Z_]*\)=\(.*\)$/\1=\2/p' Dockerfile)
-read -r -a command <<< "$(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' Dockerfile | tr -d '",')"
+  < <(sed -n 's/^ENV \([A-Z_]*\)=\(.*\)$/\1=\2/p' "$dockerfile")
+read -r -a command <<< "$(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$dockerfile" | tr -d '",')"
 command[0]="$java"
 echo "container-run: ${command[*]} $*" >&2
 
