@@ -77,8 +77,11 @@ echo "fill: effective budget $((budget / 1048576)) MB; a 256/256 entry weighs $e
 
 written=0
 fill() { # mode from to seconds → "rps p50 p99 errors requests"
-  FILL_MODE=$1 FILL_FROM=$2 FILL_TO=$3 wrk -t1 -c$connections -d"$4"s --timeout 10s -s bench/fill.lua \
-    "http://127.0.0.1:$port" | sed -n 's/^RESULT //p'
+  local result
+  result=$(FILL_MODE=$1 FILL_FROM=$2 FILL_TO=$3 wrk -t1 -c$connections -d"$4"s --timeout 10s -s bench/fill.lua \
+    "http://127.0.0.1:$port" 2>&1 | sed -n 's/^RESULT //p')
+  [[ -n "$result" && "${result##* }" -gt 0 ]] || { echo "fill: wrk sent nothing; stopping" >&2; kill $$; }
+  echo "$result"
 }
 
 # A. Up to 90% of the budget: nothing may be evicted, every key must read back.
@@ -128,7 +131,7 @@ sleep 1
 heap_after_gc=$(metric jvm.memory.used area:heap)
 alive=yes; kill -0 "$java_pid" 2>/dev/null || alive=no
 check "the JVM is alive" [ "$alive" == yes ]
-check "no OutOfMemoryError in the log" bash -c "! grep -q OutOfMemoryError '$log'"
+check "no OutOfMemoryError in the log" bash -c "! grep -q 'java.lang.OutOfMemoryError' '$log'"
 check "never OOM-killed by the cgroup" bash -c "! grep -q '^oom_kill [1-9]' '$cgroup/memory.oom_control'"
 check "liveness UP at the end" [ "$(health)" == 200 ]
 
