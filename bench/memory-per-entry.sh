@@ -20,7 +20,7 @@ mkdir -p "$out"
 # --- kv-cache
 scripts/container-run.sh --memory 2g --server.port=$port --kvcache.ttl=1h > "$out/service.log" 2>&1 &
 runner=$!
-trap 'kill $runner 2>/dev/null; wait $runner 2>/dev/null; redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true' EXIT
+trap 'kill $runner 2>/dev/null || true; wait $runner 2>/dev/null || true; redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 120); do curl -fs -o /dev/null "localhost:$port/actuator/health/readiness" && break; sleep 0.25; done
 java_pid=$(pgrep -P $runner | head -n 1)
 jcmd="$(dirname "$(readlink -f "/proc/$java_pid/exe")")/jcmd"
