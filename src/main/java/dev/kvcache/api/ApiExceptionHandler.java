@@ -1,12 +1,14 @@
 package dev.kvcache.api;
 
 import java.util.List;
+import java.util.Set;
 
 import dev.kvcache.cache.InvalidEntryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
@@ -40,6 +42,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     static final String BODY_SHAPE = "send a JSON object with string fields 'key' and 'value'";
 
     static final String NO_BODY = "Request body is missing or unreadable: " + BODY_SHAPE;
+
+    /** Methods named in a 405's message; any other token a client sends as method is not quoted back. */
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS", "TRACE", "CONNECT");
 
     @ExceptionHandler({ InvalidEntryException.class, BadRequestException.class })
     ResponseEntity<Object> badRequest(RuntimeException ex) {
@@ -96,6 +102,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             }
             return "Request body must be a JSON object: " + BODY_SHAPE;
         }
+        if (cause instanceof StreamConstraintsException) {
+            return "Request body is beyond JSON limits: nesting too deep, or a number or name too long";
+        }
         if (cause instanceof StreamReadException malformed) {
             String reason = String.valueOf(malformed.getOriginalMessage());
             String what = reason.startsWith("Duplicate Object property")
@@ -108,7 +117,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static String frameworkMessage(Exception ex, HttpStatusCode status) {
         if (ex instanceof HttpRequestMethodNotSupportedException notAllowed) {
-            return "Method " + notAllowed.getMethod() + " is not allowed here; use "
+            String method = KNOWN_METHODS.contains(notAllowed.getMethod())
+                    ? "Method " + notAllowed.getMethod() : "This method";
+            return method + " is not allowed here; use "
                     + String.join(" or ", notAllowed.getSupportedMethods() == null
                             ? new String[0] : notAllowed.getSupportedMethods());
         }

@@ -6,10 +6,14 @@ import java.util.Optional;
 import dev.kvcache.cache.CacheService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.core.TokenStreamFactory;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -22,6 +26,10 @@ import org.springframework.web.bind.annotation.RestController;
  * application's {@link JsonMapper} made once, and bodies of known length. Spring's message-converter path
  * (content negotiation, converter lookup, body advice, a chunked answer) cost a quarter of the throughput;
  * see README, "Performance". Errors still go through {@link ApiExceptionHandler}.
+ *
+ * <p>A {@code /put} body is read as UTF-8, as RFC 8259 requires of JSON between systems, whatever it looks
+ * like: Jackson would otherwise guess UTF-16 or UTF-32 from zero bytes or a byte order mark. (The media type
+ * {@code application/json} defines no {@code charset} parameter, so one that is sent changes nothing.)
  */
 @RestController
 class CacheController {
@@ -32,12 +40,23 @@ class CacheController {
     private final byte[] stored;
     private final byte[] notFound;
 
-    CacheController(CacheService cache, JsonMapper json) {
+    CacheController(CacheService cache, JsonMapper json, ObjectProvider<JsonMapperBuilderCustomizer> customizers) {
         this.cache = cache;
-        this.putRequests = json.readerFor(PutRequest.class);
+        this.putRequests = utf8Only(customizers).readerFor(PutRequest.class);
         this.entries = json.writerFor(EntryResponse.class);
         this.stored = json.writeValueAsBytes(ApiResponse.STORED);
         this.notFound = json.writeValueAsBytes(ApiResponse.NOT_FOUND);
+    }
+
+    /**
+     * The application's JSON mapper, made as Boot makes it (a builder given every customizer), but reading
+     * bytes as UTF-8 only. A mapper's factory cannot be swapped afterwards, hence a second one.
+     */
+    private static JsonMapper utf8Only(ObjectProvider<JsonMapperBuilderCustomizer> customizers) {
+        JsonMapper.Builder builder = JsonMapper.builder(
+                JsonFactory.builder().disable(TokenStreamFactory.Feature.CHARSET_DETECTION).build());
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+        return builder.build();
     }
 
     @PostMapping(path = "/put", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -72,9 +91,11 @@ class CacheController {
             keys = request.getParameterValues("key");
         }
         catch (IllegalStateException | IllegalArgumentException ex) {
-            // The container could not decode the query (Tomcat: InvalidParameterException); its message
-            // quotes the input, so it is not passed on.
-            throw new BadRequestException("Query string is not valid: malformed percent-encoding");
+            // The container could not parse the query (Tomcat: InvalidParameterException, with the decoding
+            // failure as cause if there was one); its message quotes the input, so it is not passed on.
+            throw new BadRequestException(ex.getCause() != null
+                    ? "Query string is not valid: malformed percent-encoding"
+                    : "Query string is not valid: a parameter without a name, or too many parameters");
         }
         if (keys == null) {
             throw new BadRequestException("Query parameter 'key' is required");

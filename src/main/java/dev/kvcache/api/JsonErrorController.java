@@ -18,6 +18,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class JsonErrorController implements ErrorController {
 
+    /** Longest message passed on from {@code sendError}: ours are short, and a longer one may quote a request. */
+    static final int MAX_MESSAGE_LENGTH = 120;
+
     @RequestMapping("${server.error.path:/error}")
     ResponseEntity<Object> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
@@ -28,9 +31,10 @@ class JsonErrorController implements ErrorController {
         HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null
                 ? HttpStatus.valueOf(value) : HttpStatus.INTERNAL_SERVER_ERROR;
         Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-        // Only our own sendError messages are shown; anything else a 5xx carries stays in the log.
-        String text = message instanceof String s && StringUtils.hasText(s) && status.is4xxClientError()
-                ? s : status.getReasonPhrase();
+        // A 4xx's sendError message is shown if it is short (ours are, and so are Tomcat's that quote nothing);
+        // a longer one, and whatever a 5xx carries, gives way to the reason phrase.
+        String text = message instanceof String s && StringUtils.hasText(s) && s.length() <= MAX_MESSAGE_LENGTH
+                && status.is4xxClientError() ? s : status.getReasonPhrase();
         return ApiExceptionHandler.error(status, text, new HttpHeaders());
     }
 }
