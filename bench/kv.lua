@@ -2,10 +2,14 @@
 -- values drawn from printable ASCII (quotes, backslashes, tabs, newlines, < > & included).
 --   BENCH_MODE  get | put | mixed | preload   (preload: puts the keys in order from BENCH_OFFSET, cycling)
 --   BENCH_KEYS  number of keys (10000)        BENCH_PUT_RATIO  share of puts in mixed (0.5)
+--   BENCH_TOKEN when set, every request carries "Authorization: Bearer <BENCH_TOKEN>" (kvcache.auth.token);
+--               unset or empty, the requests are byte for byte what they were without it
 -- All requests are built once in init(), so wrk spends its time on the wire, not in Lua.
 local mode = os.getenv("BENCH_MODE") or "mixed"
 local key_count = tonumber(os.getenv("BENCH_KEYS") or "10000")
 local put_ratio = tonumber(os.getenv("BENCH_PUT_RATIO") or "0.5")
+local token = os.getenv("BENCH_TOKEN")
+if token == "" then token = nil end
 
 local alphabet = {}
 for c = 32, 126 do alphabet[#alphabet + 1] = string.char(c) end
@@ -38,9 +42,14 @@ function init(args)
     values[v] = table.concat(chars)
   end
   local json = { ["Content-Type"] = "application/json" }
+  local get_headers = nil -- wrk's defaults, as before
+  if token then
+    json["Authorization"] = "Bearer " .. token
+    get_headers = { ["Authorization"] = "Bearer " .. token }
+  end
   for k = 1, key_count do
     local key = uuid()
-    gets[k] = wrk.format("GET", "/get?key=" .. key)
+    gets[k] = wrk.format("GET", "/get?key=" .. key, get_headers)
     local body = '{"key":' .. json_string(key) .. ',"value":' .. json_string(values[(k % #values) + 1]) .. '}'
     puts[k] = wrk.format("POST", "/put", json, body)
   end
