@@ -10,13 +10,17 @@
 # kv-cache's ratios to the peers.
 #
 #   bench/bench.sh [--runs 2] [--duration 10] [--warmup 30] [--connections 64] [--threads 1]
-#                  [--targets "nginx go-echo kv-cache"] [--no-build] [-- extra kv-cache args]
+#                  [--targets "nginx go-echo kv-cache"] [--no-build] [--gatling] [-- extra kv-cache args]
+#
+# --gatling drives each target with the Gatling standard workload (gatling/, KvCacheSimulation: 10,000 UUID
+# keys, 50/50 puts and gets, --connections users, --duration seconds after a 30 s run to warm up) instead of
+# wrk, and prints its requests/s, p50, p95 and p99. nginx is left out: it cannot pass the simulation's checks.
 #
 # Installs what it needs from Debian (wrk, nginx-light, golang-go, the Echo library) when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=2 duration=10 warmup=30 connections=64 threads=1 build=1
+runs=2 duration=10 warmup=30 connections=64 threads=1 build=1 gatling=0
 targets="nginx go-echo kv-cache"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -27,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --targets) targets="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --gatling) gatling=1; targets="${targets/nginx/}"; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -107,6 +112,41 @@ load() { # target mode seconds [offset] → prints "rps p50_us p99_us errors req
   BENCH_MODE=$2 BENCH_OFFSET=${4:-0} wrk -t"$threads" -c"$connections" -d"$3"s --timeout 5s -s bench/kv.lua \
     "http://127.0.0.1:${port[$1]}" | sed -n 's/^RESULT //p'
 }
+
+gatling_run() { # target seconds → prints "rps p50_ms p95_ms p99_ms failed requests"
+  local log="$out/gatling-$1.log"
+  ./mvnw -B -f gatling/pom.xml gatling:test -DbaseUrl="http://127.0.0.1:${port[$1]}" -Dusers="$connections" \
+    -Dduration="$2" -Dramp=2 -Dp99Ms=10000 > "$log" 2>&1 || true
+  # The console prints the global table several times while running; the last one is the final one.
+  awk -F'|' 'function n(field) { gsub(/[ ,]/, "", field); return field == "-" ? 0 : field }
+    /---- Global Information/ { on = 1 }
+    on && /^> request count/ { total = n($2); ko = n($4) }
+    on && /^> response time 50th/ { p50 = n($2) } on && /^> response time 95th/ { p95 = n($2) }
+    on && /^> response time 99th/ { p99 = n($2) } on && /^> mean throughput/ { rps = n($2) }
+    END { printf "%.0f %s %s %s %s %s\n", rps, p50, p95, p99, ko, total }' "$log"
+}
+
+if [[ $gatling -eq 1 ]]; then
+  ./mvnw -B -q -f gatling/pom.xml test-compile
+  for run in $(seq 1 "$runs"); do
+    for target in $targets; do
+      start "$target"
+      gatling_run "$target" 30 > /dev/null # the JIT's warm-up, and Gatling's own
+      read -r rps p50 p95 p99 failed requests <<< "$(gatling_run "$target" "$duration")"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$target" "$rps" "$p50" "$p95" "$p99" "$failed" >> "$results"
+      echo "bench: run $run $target: $requests requests, $rps req/s, p50 $p50 ms, p95 $p95 ms, p99 $p99 ms, failed $failed" >&2
+      stop
+    done
+  done
+  awk -F'\t' 'function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { r[$2] = r[$2] " " $3; p50[$2] = p50[$2] " " $4; p95[$2] = p95[$2] " " $5; p99[$2] = p99[$2] " " $6; f[$2] += $7 }
+    END { print "\n| Gatling KvCacheSimulation | requests/s | p50 ms | p95 ms | p99 ms | failed |\n|---|---|---|---|---|---|"
+      for (t in r) printf "| %s | %d | %s | %s | %s | %d |\n", t, median(r[t]), median(p50[t]), median(p95[t]), median(p99[t]), f[t] }' "$results"
+  exit 0
+fi
 
 echo "bench: $(date -u +%FT%TZ), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)),"\
   "wrk -t$threads -c$connections, ${duration}s per workload, $runs run(s), targets: $targets" >&2
