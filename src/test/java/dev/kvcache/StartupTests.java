@@ -34,6 +34,7 @@ class StartupTests {
             kvcache.max-key-length=0         | maxKeyLength
             kvcache.max-value-length=-1      | maxValueLength
             kvcache.max-key-length=1000000   | maxKeyLength
+            kvcache.mode=replicated          | kvcache.mode
             """)
     void invalidSettingStopsStartUpNamingTheProperty(String setting, String message) {
         Throwable failure = catchThrowable(() -> start(setting).close());

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -46,11 +45,11 @@ public class CacheServiceBenchmark {
 
     @Setup
     public void fill() {
-        var settings = new CacheProperties(DataSize.ofMegabytes(256), Duration.ofMinutes(5), Duration.ofMinutes(1),
-                256, 256);
+        var settings = new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofMegabytes(256),
+                Duration.ofMinutes(5), Duration.ofMinutes(1), 256, 256);
         maintenance = Executors.newSingleThreadScheduledExecutor();
-        cache = new CacheService(settings, settings.maxMemory().toBytes(), Ticker.systemTicker(),
-                ForkJoinPool.commonPool(), Scheduler.forScheduledExecutorService(maintenance));
+        cache = new CacheService(settings, new CaffeineStore(settings.ttl(), settings.maxMemory().toBytes(),
+                Ticker.systemTicker(), Runnable::run, Scheduler.forScheduledExecutorService(maintenance)));
         var random = new SplittableRandom(42);
         for (int v = 0; v < values.length; v++) {
             StringBuilder value = new StringBuilder(256);

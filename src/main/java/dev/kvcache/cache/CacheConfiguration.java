@@ -9,11 +9,15 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
 
-/** Builds the one {@link CacheService} of the application, its maintenance thread and its meters. */
+/**
+ * Builds the one {@link CacheService} of the application over its {@link EntryStore} (the local Caffeine store
+ * unless {@code kvcache.mode=cluster}), the budget, the maintenance thread and the meters.
+ */
 @Configuration(proxyBeanMethods = false)
 class CacheConfiguration {
 
@@ -29,25 +33,38 @@ class CacheConfiguration {
         });
     }
 
+    /** The byte budget: kvcache.max-memory, capped at a safe share of the heap, with a WARN when capped. */
     @Bean
-    CacheService cacheService(CacheProperties properties, ScheduledExecutorService cacheMaintenanceExecutor) {
+    MemoryBudget memoryBudget(CacheProperties properties) {
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), Runtime.getRuntime().maxMemory());
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit the heap (max {}): using {} ({}% of the heap) instead",
                     mb(budget.configured()), mb(budget.maxHeap()), mb(budget.effective()),
                     Math.round(MemoryBudget.SAFE_HEAP_SHARE * 100));
         }
-        log.info("Cache budget {} of {} max heap, ttl {}, clean-up every {}, keys up to {} and values up to {} chars",
-                mb(budget.effective()), mb(budget.maxHeap()), properties.ttl(), properties.cleanupInterval(),
+        log.info("Cache budget {} of {} max heap, mode {}, ttl {}, keys up to {} and values up to {} chars",
+                mb(budget.effective()), mb(budget.maxHeap()), properties.mode(), properties.ttl(),
                 properties.maxKeyLength(), properties.maxValueLength());
+        return budget;
+    }
 
+    /** The entries in this JVM's Caffeine cache: the default, {@code kvcache.mode=local}. */
+    @Bean
+    @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
+    CaffeineStore caffeineStore(CacheProperties properties, MemoryBudget budget,
+            ScheduledExecutorService cacheMaintenanceExecutor) {
         // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
         // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
-        CacheService cache = new CacheService(properties, budget.effective(), Ticker.systemTicker(),
+        CaffeineStore store = new CaffeineStore(properties.ttl(), budget.effective(), Ticker.systemTicker(),
                 Runnable::run, Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
         long interval = properties.cleanupInterval().toMillis();
-        cacheMaintenanceExecutor.scheduleWithFixedDelay(cache::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
-        return cache;
+        cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
+        return store;
+    }
+
+    @Bean
+    CacheService cacheService(CacheProperties properties, EntryStore store) {
+        return new CacheService(properties, store);
     }
 
     @Bean

@@ -14,6 +14,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Settings of the cache, bound from {@code kvcache.*} (or {@code KVCACHE_*} environment variables).
  *
+ * @param mode where entries live: {@code local} (this JVM's Caffeine cache) or {@code cluster} (Hazelcast
+ *     members sharing one map, see {@code kvcache.cluster.*})
  * @param maxMemory budget for the entries' retained heap; capped at a safe share of the JVM's max heap
  * @param ttl time an entry lives after its last write; {@code 0} disables expiry
  * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)
@@ -23,11 +25,17 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("kvcache")
 public record CacheProperties(
+        @DefaultValue("local") @NotNull Mode mode,
         @DefaultValue("1536MB") @NotNull DataSize maxMemory,
         @DefaultValue("5m") @NotNull Duration ttl,
         @DefaultValue("1m") @NotNull Duration cleanupInterval,
         @DefaultValue("256") @Min(1) @Max(MAX_LENGTH) int maxKeyLength,
         @DefaultValue("256") @Min(0) @Max(MAX_LENGTH) int maxValueLength) {
+
+    /** Where the entries live. */
+    public enum Mode {
+        LOCAL, CLUSTER
+    }
 
     /** Upper bound for both length limits: keeps request bodies and entries small. */
     static final int MAX_LENGTH = 65_536;

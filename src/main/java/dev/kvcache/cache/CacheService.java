@@ -1,81 +1,62 @@
 package dev.kvcache.cache;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
-import com.github.benmanes.caffeine.cache.Scheduler;
-import com.github.benmanes.caffeine.cache.Ticker;
-import com.github.benmanes.caffeine.cache.stats.CacheStats;
-
 /**
- * The key-value store: one Caffeine cache bounded by the entries' retained heap, with expiry after write.
- * Keys and values are checked here, so nothing that breaks the limits is ever stored, whoever calls.
- * Keys and values are ASCII, so both are kept as one byte per character ({@link Key}, {@code byte[]}) rather
- * than as {@code String}s.
+ * The key-value cache as the API sees it, whatever {@link EntryStore} holds the entries. Keys and values are
+ * checked here, so nothing that breaks the limits is ever stored, whoever calls; and here they are counted
+ * (hits, misses, puts), the same way in every mode.
  */
 public final class CacheService {
 
-    private final Cache<Key, byte[]> cache;
-    private final Policy.Eviction<Key, byte[]> eviction;
+    private final EntryStore store;
     private final int maxKeyLength;
     private final int maxValueLength;
-    private final long budgetBytes;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
     private final LongAdder puts = new LongAdder();
 
-    /**
-     * @param settings limits and expiry
-     * @param budgetBytes the effective memory budget (see {@link MemoryBudget})
-     * @param ticker the clock for expiry; {@link Ticker#systemTicker()} outside tests
-     * @param executor where Caffeine runs its maintenance and removals
-     * @param scheduler wakes the cache when the next entry expires, so expired entries leave promptly
-     */
-    public CacheService(CacheProperties settings, long budgetBytes, Ticker ticker, Executor executor,
-            Scheduler scheduler) {
+    public CacheService(CacheProperties settings, EntryStore store) {
+        this.store = store;
         this.maxKeyLength = settings.maxKeyLength();
         this.maxValueLength = settings.maxValueLength();
-        this.budgetBytes = budgetBytes;
-        boolean expiring = !settings.ttl().isZero();
-        Caffeine<Key, byte[]> builder = Caffeine.newBuilder()
-                .maximumWeight(budgetBytes)
-                .weigher(new EntryWeigher(HeapLayout.current(), expiring))
-                .ticker(ticker)
-                .executor(executor)
-                .recordStats();
-        if (expiring) {
-            builder.expireAfterWrite(settings.ttl()).scheduler(scheduler);
-        }
-        this.cache = builder.build();
-        this.eviction = cache.policy().eviction().orElseThrow();
     }
 
     /** Stores the value under the key, replacing any earlier one. */
     public void put(String key, String value) {
         checkKey(key);
         check("value", value, 0, maxValueLength);
-        cache.put(Key.of(key), value.getBytes(StandardCharsets.ISO_8859_1)); // ASCII: one byte per char
+        store.put(key, value.getBytes(StandardCharsets.ISO_8859_1)); // ASCII: one byte per char
         puts.increment();
     }
 
     /** The value stored under the key, if it is there and has not expired. */
     public Optional<String> get(String key) {
         checkKey(key);
-        byte[] value = cache.getIfPresent(Key.of(key));
-        return value == null ? Optional.empty() : Optional.of(new String(value, StandardCharsets.ISO_8859_1));
+        byte[] value = store.get(key);
+        if (value == null) {
+            misses.increment();
+            return Optional.empty();
+        }
+        hits.increment();
+        return Optional.of(new String(value, StandardCharsets.ISO_8859_1));
     }
 
-    /** Runs pending maintenance now: expired entries leave, evictions settle, the weighted size is exact. */
+    /** Runs the store's pending maintenance now. */
     public void cleanUp() {
-        cache.cleanUp();
+        store.cleanUp();
     }
 
-    public CacheStats stats() {
-        return cache.stats();
+    /** Lookups that found a live entry. */
+    public long hitCount() {
+        return hits.sum();
+    }
+
+    /** Lookups that found no entry, or an expired one. */
+    public long missCount() {
+        return misses.sum();
     }
 
     /** Calls of {@link #put} that stored an entry. */
@@ -83,22 +64,23 @@ public final class CacheService {
         return puts.sum();
     }
 
-    /** Entries held, including expired ones not yet cleaned up. */
-    public long size() {
-        return cache.estimatedSize();
+    /** Entries removed to stay within the budget or because they expired. */
+    public long evictionCount() {
+        return store.evictionCount();
     }
 
-    /** Retained heap of the entries held, in bytes, as counted by the weigher. */
+    /** Entries held, including expired ones not yet cleaned up (in a cluster: this member's). */
+    public long size() {
+        return store.size();
+    }
+
+    /** Heap the entries retain, in bytes, as the store counts it. */
     public long weightedSize() {
-        return eviction.weightedSize().orElse(0);
+        return store.usedBytes();
     }
 
     public long budgetBytes() {
-        return budgetBytes;
-    }
-
-    public Optional<Duration> ttl() {
-        return cache.policy().expireAfterWrite().map(Policy.FixedExpiration::getExpiresAfter);
+        return store.budgetBytes();
     }
 
     private void checkKey(String key) {

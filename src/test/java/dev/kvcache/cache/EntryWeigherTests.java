@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.SplittableRandom;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,7 +56,7 @@ class EntryWeigherTests {
             filled.put(keys.get(i), values.get(i));
         }
         filled.cleanUp();
-        assertThat(filled.stats().evictionCount()).isZero();
+        assertThat(filled.evictionCount()).isZero();
 
         long retained = GraphLayout.parseInstance(filled).totalSize() - GraphLayout.parseInstance(empty).totalSize();
         System.out.printf("weighted %d, retained %d (%+.2f%%)%n", filled.weightedSize(), retained,
@@ -67,7 +66,6 @@ class EntryWeigherTests {
     }
 
     private static CacheService cache(long budget, Duration ttl) {
-        var settings = new CacheProperties(DataSize.ofBytes(budget), ttl, Duration.ofMinutes(1), 256, 256);
-        return new CacheService(settings, budget, Ticker.systemTicker(), Runnable::run, Scheduler.disabledScheduler());
+        return LocalCaches.create(budget, ttl, Ticker.systemTicker());
     }
 }

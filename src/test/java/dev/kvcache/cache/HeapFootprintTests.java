@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,10 +41,7 @@ class HeapFootprintTests {
             String key = key(i, sizes, minKey, maxKey);
             budget += weigher.weigh(Key.of(key), new byte[sizes.nextInt(minValue, maxValue + 1)]) * 3L / 2;
         }
-        var settings = new CacheProperties(DataSize.ofBytes(budget), Duration.ofMinutes(5), Duration.ofMinutes(1),
-                256, 256);
-        CacheService cache = new CacheService(settings, budget, Ticker.systemTicker(), Runnable::run,
-                Scheduler.disabledScheduler());
+        CacheService cache = LocalCaches.create(budget, Duration.ofMinutes(5), Ticker.systemTicker());
         var random = new SplittableRandom(7);
         long before = heapAfterGc();
 

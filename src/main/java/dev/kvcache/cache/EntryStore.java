@@ -1,0 +1,31 @@
+package dev.kvcache.cache;
+
+/**
+ * Where the entries live: this JVM's Caffeine cache ({@link CaffeineStore}) or a cluster of members
+ * ({@code dev.kvcache.cluster.HazelcastStore}). Keys and values arrive checked by {@link CacheService}; keys
+ * are ASCII, values are their ASCII bytes. Another engine can replace either without touching the HTTP layer.
+ */
+public interface EntryStore {
+
+    /** Stores the value under the key, replacing any earlier one. */
+    void put(String key, byte[] value);
+
+    /** The value under the key, or null when there is none or it expired. */
+    byte[] get(String key);
+
+    /** Entries held (in a cluster: those this member owns). */
+    long size();
+
+    /** Heap the entries take as this store counts it, in bytes. */
+    long usedBytes();
+
+    /** The byte budget the store evicts to stay within. */
+    long budgetBytes();
+
+    /** Entries removed to stay within the budget or because they expired. */
+    long evictionCount();
+
+    /** Runs pending maintenance now, if the store has any. */
+    default void cleanUp() {
+    }
+}
