@@ -1,0 +1,53 @@
+package dev.kvcache.cluster;
+
+import dev.kvcache.cache.CacheProperties;
+import dev.kvcache.cache.MemoryBudget;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.AvailabilityState;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Cluster mode ({@code kvcache.mode=cluster}): the entries in a Hazelcast map shared by every member, the
+ * readiness probe tied to the cluster's safety, and the cluster's size as a metric.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "kvcache.mode", havingValue = "cluster")
+class ClusterConfiguration {
+
+    @Bean(destroyMethod = "close")
+    HazelcastStore hazelcastStore(ClusterProperties cluster, CacheProperties cache, MemoryBudget budget) {
+        return new HazelcastStore(cluster, cache.ttl(), budget.effective());
+    }
+
+    /**
+     * Readiness is DOWN until the member has joined and every partition has its backups, and again while
+     * the cluster rebalances after a member comes or goes: a load balancer then sends requests elsewhere.
+     * Replaces Boot's indicator of the same name, so the readiness group needs no change.
+     */
+    @Bean
+    ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
+            HazelcastStore store) {
+        return new ReadinessStateHealthIndicator(availability) {
+            @Override
+            protected AvailabilityState getState(ApplicationAvailability applicationAvailability) {
+                AvailabilityState state = super.getState(applicationAvailability);
+                return store.safe() ? state : ReadinessState.REFUSING_TRAFFIC;
+            }
+        };
+    }
+
+    @Bean
+    MeterBinder clusterMetrics(HazelcastStore store) {
+        return registry -> Gauge.builder("cache.cluster.members", store, s -> s.cluster().getMembers().size())
+                .tag("cache", "kv")
+                .description("Members in the cluster, as this member sees it")
+                .register(registry);
+    }
+}

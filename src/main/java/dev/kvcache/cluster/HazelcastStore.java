@@ -1,0 +1,120 @@
+package dev.kvcache.cluster;
+
+import java.time.Duration;
+
+import com.hazelcast.cluster.Cluster;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.LocalMapStats;
+import dev.kvcache.cache.EntryStore;
+
+/**
+ * Cluster mode's store: this JVM embeds a Hazelcast member, and all members share one distributed map. Each
+ * entry lives on one member and, with {@code backupCount} > 0, as synchronous backups on others. The member
+ * talks only to its configured peers: TCP join, no multicast, no auto-detection, no phone-home.
+ */
+public final class HazelcastStore implements EntryStore, AutoCloseable {
+
+    static final String MAP = "kv";
+
+    private final HazelcastInstance member;
+    private final IMap<String, byte[]> map;
+    private final long budgetBytes;
+
+    /**
+     * @param cluster members, addresses, backups
+     * @param ttl time an entry lives after its last write; zero for ever
+     * @param budgetBytes this member's budget for the map, backups included (Hazelcast's estimate)
+     */
+    public HazelcastStore(ClusterProperties cluster, Duration ttl, long budgetBytes) {
+        this.budgetBytes = budgetBytes;
+        this.member = Hazelcast.newHazelcastInstance(config(cluster, ttl, budgetBytes));
+        this.map = member.getMap(MAP);
+    }
+
+    static Config config(ClusterProperties cluster, Duration ttl, long budgetBytes) {
+        Config config = new Config();
+        config.setClusterName(cluster.name());
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        // Members shut down when the JVM does, through Spring's lifecycle, not a hook of their own.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+
+        NetworkConfig network = config.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
+        if (!cluster.bindAddress().isBlank()) {
+            config.setProperty("hazelcast.socket.bind.any", "false");
+            network.getInterfaces().setEnabled(true).addInterface(cluster.bindAddress());
+        }
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+
+        MapConfig map = new MapConfig(MAP)
+                .setBackupCount(cluster.backupCount())
+                .setAsyncBackupCount(0)
+                .setTimeToLiveSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds()))
+                .setEvictionConfig(new EvictionConfig()
+                        .setEvictionPolicy(EvictionPolicy.LRU)
+                        .setMaxSizePolicy(MaxSizePolicy.USED_HEAP_SIZE)
+                        .setSize((int) Math.max(1, budgetBytes / (1024 * 1024))));
+        config.addMapConfig(map);
+        return config;
+    }
+
+    @Override
+    public void put(String key, byte[] value) {
+        map.set(key, value); // set, not put: no old value sent back over the network
+    }
+
+    @Override
+    public byte[] get(String key) {
+        return map.get(key);
+    }
+
+    /** Entries this member owns (backups not counted). */
+    @Override
+    public long size() {
+        return map.getLocalMapStats().getOwnedEntryCount();
+    }
+
+    /** Hazelcast's estimate of the heap this member's owned and backup entries take. */
+    @Override
+    public long usedBytes() {
+        LocalMapStats stats = map.getLocalMapStats();
+        return stats.getOwnedEntryMemoryCost() + stats.getBackupEntryMemoryCost();
+    }
+
+    @Override
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    @Override
+    public long evictionCount() {
+        LocalMapStats stats = map.getLocalMapStats();
+        return stats.getEvictionCount() + stats.getExpirationCount();
+    }
+
+    Cluster cluster() {
+        return member.getCluster();
+    }
+
+    /** Joined, and every partition has its backups: losing a member now loses nothing. */
+    boolean safe() {
+        return member.getLifecycleService().isRunning() && member.getPartitionService().isClusterSafe();
+    }
+
+    @Override
+    public void close() {
+        member.shutdown();
+    }
+}
