@@ -10,7 +10,13 @@
 # kv-cache's ratios to the peers.
 #
 #   bench/bench.sh [--runs 2] [--duration 10] [--warmup 30] [--connections 64] [--threads 1]
-#                  [--targets "nginx go-echo kv-cache"] [--no-build] [--gatling] [-- extra kv-cache args]
+#                  [--targets "nginx go-echo kv-cache"] [--no-build] [--gatling] [--baseline-jar JAR]
+#                  [-- extra kv-cache args]
+#
+# Two more targets: kv-baseline, kv-cache from another jar (--baseline-jar, e.g. the previous commit's build),
+# to show a change's effect in one run; kv-cluster, member 1 of a three-member cluster (kvcache.mode=cluster,
+# all three started as the image starts them, on this same machine), to show the cost of the network hop
+# and of the synchronous backups. Its CPU figure counts member 1 only.
 #
 # --gatling drives each target with the Gatling standard workload (gatling/, KvCacheSimulation: 10,000 UUID
 # keys, 50/50 puts and gets, --connections users, --duration seconds after a 30 s run to warm up) instead of
@@ -20,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=2 duration=10 warmup=30 connections=64 threads=1 build=1 gatling=0
+runs=2 duration=10 warmup=30 connections=64 threads=1 build=1 gatling=0 baseline_jar=""
 targets="nginx go-echo kv-cache"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,6 +37,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --targets) targets="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --baseline-jar) baseline_jar="$(readlink -f "$2")"; shift 2 ;;
     --gatling) gatling=1; targets="${targets/nginx/}"; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -42,7 +49,7 @@ out=target/bench
 mkdir -p "$out"
 results="$out/results.tsv"
 : > "$results"
-declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181)
+declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185)
 
 install() {
   [[ $(id -u) -eq 0 ]] || { echo "bench: missing $*; install it (as root: apt-get install $*)" >&2; exit 2; }
@@ -61,7 +68,7 @@ if [[ " $targets " == *" go-echo "* ]]; then
   [[ -f "$peer" ]] || { echo "bench: no $peer; drop go-echo from --targets" >&2; exit 2; }
   GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$PWD/$out/gocache" go build -o "$out/go-echo" "$peer"
 fi
-if [[ " $targets " == *" kv-cache "* && $build -eq 1 ]]; then
+if [[ " $targets " == *" kv-c"* && $build -eq 1 ]]; then
   ./mvnw -B -q package -DskipTests
 fi
 
@@ -80,6 +87,27 @@ start() { # target → sets pid, waits until it answers
     kv-cache)
       scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" > "$log" 2>&1 &
       pid=$! ;;
+    kv-baseline)
+      [[ -n "$baseline_jar" ]] || { echo "bench: kv-baseline needs --baseline-jar" >&2; exit 2; }
+      KVCACHE_JAR="$baseline_jar" scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" \
+        > "$log" 2>&1 &
+      pid=$! ;;
+    kv-cluster)
+      local cluster=(--kvcache.mode=cluster --kvcache.cluster.bind-address=127.0.0.1
+        --kvcache.cluster.members=127.0.0.1:7291,127.0.0.1:7292,127.0.0.1:7293 --kvcache.cluster.name=bench)
+      for member in 2 3; do
+        scripts/container-run.sh --memory 2g --server.port=$((p + member * 100)) --kvcache.cluster.port=729$member \
+          "${cluster[@]}" "${kv_args[@]}" > "$out/$1-$member.log" 2>&1 &
+        others+=($!)
+      done
+      scripts/container-run.sh --memory 2g --server.port="$p" --kvcache.cluster.port=7291 "${cluster[@]}" \
+        "${kv_args[@]}" > "$log" 2>&1 &
+      pid=$!
+      for _ in $(seq 1 240); do # all three joined and every partition backed up
+        curl -s "http://127.0.0.1:$p/actuator/metrics/cache.cluster.members" | grep -q '"value":3.0' \
+          && curl -fs -o /dev/null "http://127.0.0.1:$p/actuator/health/readiness" && break
+        sleep 0.5
+      done ;;
   esac
   for _ in $(seq 1 120); do
     curl -s -o /dev/null "http://127.0.0.1:$p/get?key=ping" && return 0
@@ -90,7 +118,10 @@ start() { # target → sets pid, waits until it answers
   exit 1
 }
 
+others=()
 stop() {
+  for other in "${others[@]}"; do kill "$other" 2>/dev/null || true; wait "$other" 2>/dev/null || true; done
+  others=()
   [[ -n "$pid" ]] || return 0
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
