@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.kvcache.cache.InvalidEntryException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -61,6 +62,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> payloadTooLarge(PayloadTooLargeException ex) {
         return error(HttpStatus.CONTENT_TOO_LARGE, ex.getMessage(), new HttpHeaders());
+    }
+
+    /**
+     * Tomcat could not parse a query that a handler asked for (an Actuator endpoint reading its parameters;
+     * {@code /get} handles this itself): the client's error. Its message quotes the input, so it is not passed on.
+     */
+    @ExceptionHandler
+    ResponseEntity<Object> invalidQuery(InvalidParameterException ex) {
+        return error(HttpStatus.BAD_REQUEST, invalidQueryMessage(ex), new HttpHeaders());
+    }
+
+    static String invalidQueryMessage(RuntimeException ex) {
+        return ex.getCause() != null
+                ? "Query string is not valid: malformed percent-encoding"
+                : "Query string is not valid: a parameter without a name, or too many parameters";
     }
 
     /** A bug of ours, not the client's: logged with its stack trace, answered without it. */

@@ -93,9 +93,7 @@ class CacheController {
         catch (IllegalStateException | IllegalArgumentException ex) {
             // The container could not parse the query (Tomcat: InvalidParameterException, with the decoding
             // failure as cause if there was one); its message quotes the input, so it is not passed on.
-            throw new BadRequestException(ex.getCause() != null
-                    ? "Query string is not valid: malformed percent-encoding"
-                    : "Query string is not valid: a parameter without a name, or too many parameters");
+            throw new BadRequestException(ApiExceptionHandler.invalidQueryMessage(ex));
         }
         if (keys == null) {
             throw new BadRequestException("Query parameter 'key' is required");
