@@ -76,7 +76,7 @@ public class AbuseClients {
                 failedToOpen++;
             }
         }
-        System.out.printf("OPENED %d failed_to_open=%d%n", slow.size(), failedToOpen);
+        line("OPENED %d failed_to_open=%d%n", slow.size(), failedToOpen);
         System.out.flush();
         long bytes = 0;
         int closed = 0;
@@ -123,7 +123,7 @@ public class AbuseClients {
                 s.socket().close();
             }
         }
-        System.out.printf("SLOWLORIS opened=%d failed_to_open=%d closed_by_server=%d bytes=%d%n", slow.size(),
+        line("SLOWLORIS opened=%d failed_to_open=%d closed_by_server=%d bytes=%d%n", slow.size(),
                 failedToOpen, closed, bytes);
     }
 
@@ -192,7 +192,7 @@ public class AbuseClients {
                 }
             }
             int pending = channels.size() - connected - failed;
-            System.out.printf("HELD connected=%d pending=%d failed=%d%n", connected, pending, failed);
+            line("HELD connected=%d pending=%d failed=%d%n", connected, pending, failed);
             System.out.flush();
             long end = System.nanoTime() + holdSeconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
@@ -216,7 +216,7 @@ public class AbuseClients {
                     }
                 }
             }
-            System.out.printf("RELEASED closed_by_server=%d%n", closedByServer);
+            line("RELEASED closed_by_server=%d%n", closedByServer);
         }
         finally {
             for (SocketChannel channel : channels) {
@@ -249,5 +249,11 @@ public class AbuseClients {
             // closed anyway
         }
         return 1;
+    }
+
+    /** One line in one write, flushed: the script polls this output and must never read half a line. */
+    private static void line(String format, Object... args) {
+        System.out.print(String.format(format, args));
+        System.out.flush();
     }
 }

@@ -15,6 +15,8 @@
 # for the service (see container-run.sh); builds target/kv-cache.jar if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
+name=abuse
 
 port=7211 slowloris=300 slow_bodies=100 flood="" rate=5000 seconds=20
 while [[ $# -gt 0 ]]; do
@@ -60,16 +62,7 @@ trap cleanup EXIT
 
 # ---- start ------------------------------------------------------------------------------------------------
 # No drain on the way out: this script tests abuse, not shutdown (scripts/shutdown-check.sh does).
-scripts/container-run.sh --memory 2g --cpus 2 --server.port="$port" --kvcache.shutdown.drain=0s "${extra[@]}" \
-  > "$log" 2>&1 &
-runner=$!
-for _ in $(seq 1 240); do
-  curl -fs -o /dev/null "$base/actuator/health/readiness" && break
-  kill -0 "$runner" 2>/dev/null || { echo "abuse: the service died on start-up, see $log" >&2; exit 1; }
-  sleep 0.25
-done
-curl -fs -o /dev/null "$base/actuator/health/readiness" || { echo "abuse: not ready after 60 s, see $log" >&2; exit 1; }
-pid=$(pgrep -P "$runner" -f JarLauncher | head -n 1)
+kv_start "$log" --server.port="$port" --kvcache.shutdown.drain=0s "${extra[@]}"
 
 rss_mb() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$pid/status"; }
 threads() { awk '/^Threads/ { print $2 }' "/proc/$pid/status"; }
@@ -143,14 +136,6 @@ rm -f "$out/50m.bin"
 healthy && say "  the server answers normally afterwards; $(stats)" || fail "unhealthy after big bodies"
 
 # ---- 3. slowloris -----------------------------------------------------------------------------------------
-preload() {
-  local done=0 req
-  while [[ $done -lt 10000 ]]; do
-    req=$(BENCH_MODE=preload BENCH_OFFSET=$done wrk -t1 -c16 -d2s -s bench/kv.lua "$base" | sed -n 's/^RESULT //p' \
-      | awk '{ print $5 }')
-    done=$((done + req))
-  done
-}
 gets() { # seconds → "p50_ms p99_ms rps errors non2xx"
   local result status
   result=$(BENCH_MODE=get BENCH_RATE=$rate wrk -t1 -c16 -d"$1"s --timeout 5s -s bench/kv.lua "$base")
@@ -160,7 +145,7 @@ gets() { # seconds → "p50_ms p99_ms rps errors non2xx"
     'BEGIN { printf "%.2f %.2f %.2f %.2f %d %d %d\n", a / 1000, b / 1000, c / 1000, m / 1000, r, e, n }'
 }
 say "3. slowloris: $slowloris connections dribbling request lines/headers and $slow_bodies dribbling bodies, a byte a second"
-preload
+kv_preload > /dev/null
 BENCH_MODE=get BENCH_RATE=$rate wrk -t1 -c16 -d5s -s bench/kv.lua "$base" > /dev/null # JIT warm-up
 read -r p50 p99 p999 max rps errors non2xx <<< "$(gets "$seconds")"
 say "  without attack: GET at $rate/s for ${seconds}s: $rps req/s, p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms, max $max ms, errors $errors"
@@ -169,7 +154,7 @@ before="$(stats)"
 "$helper_java" scripts/AbuseClients.java slowloris "$port" "$slowloris" "$slow_bodies" $((seconds + 15)) \
   > "$out/slowloris.txt" 2>&1 &
 helpers+=($!)
-for _ in $(seq 1 100); do grep -q '^OPENED' "$out/slowloris.txt" && break; sleep 0.2; done
+for _ in $(seq 1 100); do grep -q '^OPENED .*=[0-9]' "$out/slowloris.txt" && break; sleep 0.2; done
 sleep 3
 say "  $(head -n 1 "$out/slowloris.txt"); server: $before -> $(stats)"
 read -r p50a p99a p999a maxa rpsa errorsa non2xxa <<< "$(gets "$seconds")"
@@ -195,7 +180,7 @@ sleep 1
   > "$out/flood.txt" 2>&1 &
 flood_pid=$!
 helpers+=($flood_pid)
-for _ in $(seq 1 150); do grep -q '^HELD' "$out/flood.txt" && break; sleep 0.2; done
+for _ in $(seq 1 150); do grep -q '^HELD .*failed=[0-9]' "$out/flood.txt" && break; sleep 0.2; done
 held=$(grep '^HELD' "$out/flood.txt" || echo "HELD ? (helper: $(tail -n 1 "$out/flood.txt"))")
 listen=$(ss -Hltn "sport = :$port" | awk '{ print "backlog " $2 "/" $3 }')
 established=$(ss -Htn state established "sport = :$port" | wc -l)

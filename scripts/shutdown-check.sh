@@ -15,6 +15,8 @@
 # Prints its figures; exits non-zero if a check failed. Takes about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
+name=shutdown-check
 
 port=7241 rate=2000
 while [[ $# -gt 0 ]]; do
@@ -88,12 +90,7 @@ start() { # log → sets runner, pid, launched_ms, java_ms, ready_ms
 say "1. SIGTERM under load: drain $((drain_ms / 1000)) s, then at most $((phase_ms / 1000)) s for requests in flight"
 start "$out/server.log"
 say "ready; kv-cache pid $pid on port $port"
-done_puts=0
-while [[ $done_puts -lt 10000 ]]; do
-  requests=$(BENCH_MODE=preload BENCH_OFFSET=$done_puts wrk -t1 -c16 -d2s -s bench/kv.lua "$base" \
-    | sed -n 's/^RESULT //p' | awk '{ print $5 }')
-  done_puts=$((done_puts + requests))
-done
+kv_preload > /dev/null
 BENCH_MODE=mixed BENCH_RATE=$rate wrk -t1 -c16 -d5s -s bench/kv.lua "$base" > /dev/null # warm-up
 
 # Load A: at a steady rate, from 2 s before SIGTERM to 1 s before the drain ends. Load B: from 2 s before the

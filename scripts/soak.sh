@@ -17,6 +17,8 @@
 # Needs wrk, curl and JDK 25 (jcmd); builds target/kv-cache.jar if missing. Takes minutes + about 1.5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
+name=soak
 
 minutes=10 rate=12000 interval=30 connections=64 port=7231
 while [[ $# -gt 0 ]]; do
@@ -48,16 +50,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-scripts/container-run.sh --memory 2g --cpus 2 --server.port="$port" --kvcache.shutdown.drain=0s "${extra[@]}" \
-  > "$log" 2>&1 &
-runner=$!
-for _ in $(seq 1 240); do
-  curl -fs -o /dev/null "$base/actuator/health/readiness" && break
-  kill -0 "$runner" 2>/dev/null || { echo "soak: the service died on start-up, see $log" >&2; exit 1; }
-  sleep 0.25
-done
-curl -fs -o /dev/null "$base/actuator/health/readiness" || { echo "soak: not ready after 60 s, see $log" >&2; exit 1; }
-pid=$(pgrep -P "$runner" -f JarLauncher | head -n 1)
+kv_start "$log" --server.port="$port" --kvcache.shutdown.drain=0s "${extra[@]}"
 
 metric() { # name [tag...] → value
   local query="" tag
@@ -81,13 +74,7 @@ segment() { # name seconds → runs one paced wrk into $out/<name>.txt
 
 echo "soak: $(date -u +%FT%TZ), kv-cache pid $pid on port $port; mixed 50/50, 10,000 keys, $rate req/s" \
   "over $connections connections, $intervals intervals of ${interval}s"
-done_puts=0
-while [[ $done_puts -lt 10000 ]]; do
-  requests=$(BENCH_MODE=preload BENCH_OFFSET=$done_puts wrk -t1 -c16 -d2s -s bench/kv.lua "$base" \
-    | sed -n 's/^RESULT //p' | awk '{ print $5 }')
-  done_puts=$((done_puts + requests))
-done
-echo "soak: preloaded every key ($done_puts puts); warming up for 30 s"
+echo "soak: preloaded every key ($(kv_preload) puts); warming up for 30 s"
 
 total_requests=0 total_errors=0 total_non2xx=0 total_misses=0 slow=0
 printf '\n| interval | end (s) | requests | req/s | socket errors | non-2xx | misses | p50 ms | p99 ms | p99.9 ms | max ms | heap after GC MB (old gen) | threads | RSS MB |\n'

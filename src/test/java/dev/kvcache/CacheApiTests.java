@@ -4,11 +4,14 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -192,6 +195,49 @@ class CacheApiTests {
         assertThat(response.head()).contains("Content-Type: application/json");
         assertThat(response.body()).isEqualTo(
                 "{\"status\":\"ERROR\",\"message\":\"Query string is not valid: malformed percent-encoding\"}");
+    }
+
+    /**
+     * What Tomcat refuses before Spring sees it is answered in JSON too, with a message of our own that says what
+     * was wrong and quotes nothing of the request. The requests ask for keep-alive, and {@code rawRequest} reads
+     * until the server closes (failing after 10 s): the connection is closed after the answer.
+     */
+    static Stream<Arguments> requestsTheContainerRefuses() {
+        String malformed = "Malformed HTTP request: check the path, the Host header and Content-Length";
+        String tooLarge = "Request line and headers must be at most 8192 bytes together";
+        return Stream.of(
+                Arguments.of("GET /get?key=a<b HTTP/1.1\r\nHost: x\r\n", 400,
+                        "Request target holds a character that must be percent-encoded"),
+                Arguments.of("BR(W /get?key=a HTTP/1.1\r\nHost: x\r\n", 400, "Method is not a valid HTTP method name"),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nNo colon here\r\n", 400,
+                        "A header line is malformed (expected 'Name: value')"),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", 400,
+                        "Transfer-Encoding is not supported: send the body with Content-Length or chunked"),
+                Arguments.of("GET /get?key=a HTTP/2.5\r\nHost: x\r\n", 400, "HTTP version is not supported: use HTTP/1.1"),
+                Arguments.of("GET /../get?key=a HTTP/1.1\r\nHost: x\r\n", 400, malformed),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\n", 400, malformed),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nHost: y\r\n", 400, malformed),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n", 400, malformed),
+                Arguments.of("GET /get?key=" + "k".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n", 431, tooLarge),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n", 431,
+                        tooLarge),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\n" + "X-H: v\r\n".repeat(150), 431,
+                        "Too many headers: at most 100"));
+    }
+
+    /**
+     * What Tomcat refuses before Spring sees it is answered in JSON too, with a message of our own that says what
+     * was wrong and quotes nothing of the request. The requests ask for keep-alive, and {@code rawRequest} reads
+     * until the server closes (failing after 10 s): the connection is closed after the answer.
+     */
+    @ParameterizedTest
+    @MethodSource("requestsTheContainerRefuses")
+    void requestsTheContainerRefusesAreAnsweredInJson(String head, int status, String message) {
+        Http.RawResponse response = http.rawRequest(head + "\r\n");
+        assertThat(response.status()).as(response.head()).isEqualTo(status);
+        assertThat(response.head()).contains("Content-Type: application/json");
+        assertThat(response.body()).isEqualTo("{\"status\":\"ERROR\",\"message\":\"" + message + "\"}");
+        assertThat(http.getKey("a").statusCode()).as("the server is fine afterwards").isIn(200, 404);
     }
 
     @Test

@@ -90,13 +90,18 @@ public final class Http {
      * HTTP/1.0 so that the answer comes unchunked and the connection closes after it.
      */
     public RawResponse raw(String requestLine, String... headers) {
+        StringBuilder request = new StringBuilder(requestLine).append(" HTTP/1.0\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        return rawRequest(request.append("\r\n").toString());
+    }
+
+    /** Sends the whole request as given, byte for byte, and reads the answer until the server closes. */
+    public RawResponse rawRequest(String request) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
-            StringBuilder request = new StringBuilder(requestLine).append(" HTTP/1.0\r\n");
-            for (String header : headers) {
-                request.append(header).append("\r\n");
-            }
-            socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             int status = Integer.parseInt(response.substring(9, 12));
             int bodyStart = response.indexOf("\r\n\r\n");

@@ -13,18 +13,20 @@ import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Answers the requests Tomcat refuses before they reach Spring (a request target that does not normalise,
  * such as {@code /../get}, a character not allowed in the request line, headers over the size limit, an
  * unsupported transfer coding or HTTP version) in the API's JSON shape,
- * {@code {"status":"ERROR","message":"<reason phrase>"}}, in place of Tomcat's HTML error page.
+ * {@code {"status":"ERROR","message":"..."}}, in place of Tomcat's HTML error page.
  *
  * <p>Tomcat renders those answers in the Host's {@link ErrorReportValve}; this replaces that valve (Boot adds
  * a plain one, and the Host would add another at start-up) with {@link JsonErrorReportValve}. Requests that do
@@ -35,20 +37,22 @@ import org.springframework.http.HttpStatus;
 class ContainerErrorConfiguration {
 
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonContainerErrors() {
-        return new JsonContainerErrors();
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonContainerErrors(
+            @Value("${server.max-http-request-header-size:8KB}") DataSize maxHeaderSize) {
+        return new JsonContainerErrors(maxHeaderSize);
     }
 
     /**
      * Runs after Boot's own Tomcat customizer (order 0), whose context customizer adds the plain valve that
      * this one then replaces.
      */
-    private static final class JsonContainerErrors
+    private record JsonContainerErrors(DataSize maxHeaderSize)
             implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
         @Override
         public void customize(TomcatServletWebServerFactory factory) {
-            factory.addContextCustomizers(context -> useJsonErrorReports(context.getParent()));
+            factory.addContextCustomizers(
+                    context -> useJsonErrorReports(context.getParent(), maxHeaderSize.toBytes()));
         }
 
         @Override
@@ -57,33 +61,46 @@ class ContainerErrorConfiguration {
         }
     }
 
-    static void useJsonErrorReports(Container host) {
+    static void useJsonErrorReports(Container host, long maxHeaderBytes) {
         Pipeline pipeline = host.getPipeline();
         for (Valve valve : pipeline.getValves()) {
             if (valve instanceof ErrorReportValve) {
                 pipeline.removeValve(valve);
             }
         }
-        pipeline.addValve(new JsonErrorReportValve());
+        pipeline.addValve(new JsonErrorReportValve(maxHeaderBytes));
         if (host instanceof StandardHost standardHost) {
-            // At start-up the Host adds a valve of this class unless it already has one.
+            // At start-up the Host adds a valve of this class unless its pipeline already has one.
             standardHost.setErrorReportValveClass(JsonErrorReportValve.class.getName());
         }
     }
 
     /**
-     * Writes {@code {"status":"ERROR","message":"<reason phrase>"}} where Tomcat's valve would write an HTML
-     * page. The message is the reason phrase of the status and nothing else: Tomcat's own messages for these
-     * refusals may quote the request.
+     * Writes {@code {"status":"ERROR","message":"..."}} where Tomcat's valve would write an HTML page. The
+     * message says what was wrong in words of our own, chosen from the kind of refusal: Tomcat's messages quote
+     * the request (up to kilobytes of it), so they are never passed on.
      *
-     * <p>Tomcat answers an unsupported transfer coding or an unknown method such as {@code CONNECT} with 501,
-     * and an HTTP version other than 1.0 and 1.1 with 505. Both are refusals of what the client sent, so they
-     * are answered with 400 (the reason phrase of the original status as message): no request makes this
-     * service answer 5xx unless it failed itself.
+     * <p>Request line and headers over {@code server.max-http-request-header-size}, or more headers than
+     * Tomcat's {@code maxHeaderCount} (100), answer 431. Tomcat answers
+     * an unsupported transfer coding with 501 and an HTTP version other than 1.0 and 1.1 with 505: both are
+     * refusals of what the client sent, so they answer 400. No request makes this service answer 5xx unless
+     * it failed itself.
      */
-    public static final class JsonErrorReportValve extends ErrorReportValve {
+    static final class JsonErrorReportValve extends ErrorReportValve {
 
-        public JsonErrorReportValve() {
+        /** Tomcat's messages (its LocalStrings.properties) for what it refuses while parsing, to ours. */
+        private static final String[][] PARSE_ERRORS = {
+                { "Invalid character found in the request target",
+                        "Request target holds a character that must be percent-encoded" },
+                { "Invalid character found in method name", "Method is not a valid HTTP method name" },
+                { "Invalid character found in the HTTP protocol", "Request line does not end with HTTP/1.1" },
+                { "The HTTP header line", "A header line is malformed (expected 'Name: value')" },
+                { "The HTTP request line", "Request line is malformed (expected 'METHOD /path HTTP/1.1')" } };
+
+        private final long maxHeaderBytes;
+
+        JsonErrorReportValve(long maxHeaderBytes) {
+            this.maxHeaderBytes = maxHeaderBytes;
             setShowReport(false);
             setShowServerInfo(false);
         }
@@ -100,12 +117,29 @@ class ContainerErrorConfiguration {
             if (!ioAllowed.get()) {
                 return; // the connection is gone or being closed: no one would read an answer
             }
-            String message = reasonPhrase(status);
-            if (status == HttpStatus.NOT_IMPLEMENTED.value()
-                    || status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED.value()) {
-                status = HttpStatus.BAD_REQUEST.value();
+            String message;
+            String parseError = throwable != null ? String.valueOf(throwable.getMessage()) : "";
+            if (parseError.startsWith("Request header is too large")) {
+                status = HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE.value();
+                message = "Request line and headers must be at most " + maxHeaderBytes + " bytes together";
             }
-            // Reason phrases are plain ASCII words: nothing to escape, one byte per character.
+            else if (parseError.startsWith("More than the maximum allowed number of headers")) {
+                // Tomcat's maxHeaderCount, 100 by default: its message names the limit, in brackets.
+                status = HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE.value();
+                message = "Too many headers: at most " + parseError.replaceAll("[^\\[]*\\[(\\d+)].*", "$1");
+            }
+            else if (status == HttpStatus.NOT_IMPLEMENTED.value()) {
+                status = HttpStatus.BAD_REQUEST.value();
+                message = "Transfer-Encoding is not supported: send the body with Content-Length or chunked";
+            }
+            else if (status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED.value()) {
+                status = HttpStatus.BAD_REQUEST.value();
+                message = "HTTP version is not supported: use HTTP/1.1";
+            }
+            else {
+                message = parseErrorMessage(parseError, status);
+            }
+            // Our own messages are plain ASCII: nothing to escape, one byte per character.
             String body = "{\"status\":\"ERROR\",\"message\":\"" + message + "\"}";
             try {
                 response.setStatus(status);
@@ -122,7 +156,17 @@ class ContainerErrorConfiguration {
             }
         }
 
-        private static String reasonPhrase(int status) {
+        private static String parseErrorMessage(String parseError, int status) {
+            for (String[] known : PARSE_ERRORS) {
+                if (parseError.startsWith(known[0])) {
+                    return known[1];
+                }
+            }
+            if (status == HttpStatus.BAD_REQUEST.value()) {
+                // Refused with no reason given: a path with /../ above the root or an encoded NUL, a missing or
+                // repeated Host, a Content-Length that is not one number.
+                return "Malformed HTTP request: check the path, the Host header and Content-Length";
+            }
             HttpStatus known = HttpStatus.resolve(status);
             return known != null ? known.getReasonPhrase() : "Request failed";
         }
