@@ -16,7 +16,8 @@
 # Two more targets: kv-baseline, kv-cache from another jar (--baseline-jar, e.g. the previous commit's build),
 # to show a change's effect in one run; kv-cluster, member 1 of a three-member cluster (kvcache.mode=cluster,
 # all three started as the image starts them, on this same machine), to show the cost of the network hop
-# and of the synchronous backups. Its CPU figure counts member 1 only.
+# and of the synchronous backups. Its CPU figure counts member 1 only. And kv-auth, kv-cache with access control
+# on (kvcache.auth.token set, every request carrying the token), to show what it costs.
 #
 # --gatling drives each target with the Gatling standard workload (gatling/, KvCacheSimulation: 10,000 UUID
 # keys, 50/50 puts and gets, --connections users, --duration seconds after a 30 s run to warm up) instead of
@@ -44,12 +45,16 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 kv_args=("$@")
+if [[ $gatling -eq 1 && " $targets " == *" kv-auth "* ]]; then
+  echo "bench: the Gatling simulations send no token: drop kv-auth from --targets" >&2; exit 2
+fi
 
 out=target/bench
 mkdir -p "$out"
 results="$out/results.tsv"
 : > "$results"
-declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185)
+declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185 [kv-auth]=7186)
+auth_token=bench-token-0123456789abcdef # kv-auth's; only ever sent over loopback
 
 install() {
   [[ $(id -u) -eq 0 ]] || { echo "bench: missing $*; install it (as root: apt-get install $*)" >&2; exit 2; }
@@ -68,7 +73,7 @@ if [[ " $targets " == *" go-echo "* ]]; then
   [[ -f "$peer" ]] || { echo "bench: no $peer; drop go-echo from --targets" >&2; exit 2; }
   GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$PWD/$out/gocache" go build -o "$out/go-echo" "$peer"
 fi
-if [[ " $targets " == *" kv-c"* && $build -eq 1 ]]; then
+if [[ " $targets " == *" kv-"* && $build -eq 1 ]]; then
   ./mvnw -B -q package -DskipTests
 fi
 
@@ -86,6 +91,10 @@ start() { # target → sets pid, waits until it answers
       pid=$! ;;
     kv-cache)
       scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" > "$log" 2>&1 &
+      pid=$! ;;
+    kv-auth)
+      scripts/container-run.sh --memory 2g --server.port="$p" --kvcache.auth.token="$auth_token" "${kv_args[@]}" \
+        > "$log" 2>&1 &
       pid=$! ;;
     kv-baseline)
       [[ -n "$baseline_jar" ]] || { echo "bench: kv-baseline needs --baseline-jar" >&2; exit 2; }
@@ -140,7 +149,9 @@ cpu_ticks() { # CPU time (user + system, in clock ticks) of the target's process
 hz=$(getconf CLK_TCK)
 
 load() { # target mode seconds [offset] → prints "rps p50_us p99_us errors requests"
-  BENCH_MODE=$2 BENCH_OFFSET=${4:-0} wrk -t"$threads" -c"$connections" -d"$3"s --timeout 5s -s bench/kv.lua \
+  local token=""
+  [[ $1 != kv-auth ]] || token=$auth_token
+  BENCH_TOKEN=$token BENCH_MODE=$2 BENCH_OFFSET=${4:-0} wrk -t"$threads" -c"$connections" -d"$3"s --timeout 5s -s bench/kv.lua \
     "http://127.0.0.1:${port[$1]}" | sed -n 's/^RESULT //p'
 }
 
