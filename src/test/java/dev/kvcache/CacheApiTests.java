@@ -203,7 +203,7 @@ class CacheApiTests {
      * until the server closes (failing after 10 s): the connection is closed after the answer.
      */
     static Stream<Arguments> requestsTheContainerRefuses() {
-        String malformed = "Malformed HTTP request: check the path, the Host header and Content-Length";
+        String malformed = "Malformed HTTP request: check the path and the Host, Content-Length and Transfer-Encoding headers";
         String tooLarge = "Request line and headers must be at most 8192 bytes together";
         return Stream.of(
                 Arguments.of("GET /get?key=a<b HTTP/1.1\r\nHost: x\r\n", 400,
@@ -218,6 +218,10 @@ class CacheApiTests {
                 Arguments.of("GET /get?key=a HTTP/1.1\r\n", 400, malformed),
                 Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nHost: y\r\n", 400, malformed),
                 Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n", 400, malformed),
+                Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n", 400,
+                        malformed),
+                Arguments.of("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n", 400,
+                        "Method CONNECT is not supported"),
                 Arguments.of("GET /get?key=" + "k".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n", 431, tooLarge),
                 Arguments.of("GET /get?key=a HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n", 431,
                         tooLarge),

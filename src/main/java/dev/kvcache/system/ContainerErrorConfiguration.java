@@ -81,9 +81,9 @@ class ContainerErrorConfiguration {
      * the request (up to kilobytes of it), so they are never passed on.
      *
      * <p>Request line and headers over {@code server.max-http-request-header-size}, or more headers than
-     * Tomcat's {@code maxHeaderCount} (100), answer 431. Tomcat answers
-     * an unsupported transfer coding with 501 and an HTTP version other than 1.0 and 1.1 with 505: both are
-     * refusals of what the client sent, so they answer 400. No request makes this service answer 5xx unless
+     * Tomcat's {@code maxHeaderCount} (100), answer 431. Tomcat answers {@code CONNECT} and an unsupported
+     * transfer coding with 501, and an HTTP version other than 1.0 and 1.1 with 505: all refusals of what the
+     * client sent, so they answer 400. No request makes this service answer 5xx unless
      * it failed itself.
      */
     static final class JsonErrorReportValve extends ErrorReportValve {
@@ -96,6 +96,9 @@ class ContainerErrorConfiguration {
                 { "Invalid character found in the HTTP protocol", "Request line does not end with HTTP/1.1" },
                 { "The HTTP header line", "A header line is malformed (expected 'Name: value')" },
                 { "The HTTP request line", "Request line is malformed (expected 'METHOD /path HTTP/1.1')" } };
+
+        static final String MALFORMED =
+                "Malformed HTTP request: check the path and the Host, Content-Length and Transfer-Encoding headers";
 
         private final long maxHeaderBytes;
 
@@ -130,7 +133,8 @@ class ContainerErrorConfiguration {
             }
             else if (status == HttpStatus.NOT_IMPLEMENTED.value()) {
                 status = HttpStatus.BAD_REQUEST.value();
-                message = "Transfer-Encoding is not supported: send the body with Content-Length or chunked";
+                message = "CONNECT".equals(request.getMethod()) ? "Method CONNECT is not supported"
+                        : "Transfer-Encoding is not supported: send the body with Content-Length or chunked";
             }
             else if (status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED.value()) {
                 status = HttpStatus.BAD_REQUEST.value();
@@ -164,8 +168,8 @@ class ContainerErrorConfiguration {
             }
             if (status == HttpStatus.BAD_REQUEST.value()) {
                 // Refused with no reason given: a path with /../ above the root or an encoded NUL, a missing or
-                // repeated Host, a Content-Length that is not one number.
-                return "Malformed HTTP request: check the path, the Host header and Content-Length";
+                // repeated Host, a Content-Length that is not one number, chunked not the last transfer coding.
+                return MALFORMED;
             }
             HttpStatus known = HttpStatus.resolve(status);
             return known != null ? known.getReasonPhrase() : "Request failed";
