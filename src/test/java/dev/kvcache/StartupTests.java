@@ -35,6 +35,7 @@ class StartupTests {
             kvcache.max-value-length=-1      | maxValueLength
             kvcache.max-key-length=1000000   | maxKeyLength
             kvcache.mode=replicated          | kvcache.mode
+            kvcache.shutdown.drain=-1s       | kvcache.shutdown.drain must be 0 or positive
             """)
     void invalidSettingStopsStartUpNamingTheProperty(String setting, String message) {
         Throwable failure = catchThrowable(() -> start(setting).close());
@@ -52,10 +53,9 @@ class StartupTests {
         }
     }
 
+    /** The setting as a command-line argument, which application.properties cannot override. */
     private static ConfigurableApplicationContext start(String setting) {
-        return new SpringApplicationBuilder(KvCacheApplication.class)
-                .properties("server.port=0", setting)
-                .run();
+        return new SpringApplicationBuilder(KvCacheApplication.class).run("--server.port=0", "--" + setting);
     }
 
     private static List<String> messages(Throwable failure) {
