@@ -61,13 +61,22 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
         MapConfig map = new MapConfig(MAP)
                 .setBackupCount(cluster.backupCount())
                 .setAsyncBackupCount(0)
-                .setTimeToLiveSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds()))
+                .setTimeToLiveSeconds(ttlSeconds(ttl))
                 .setEvictionConfig(new EvictionConfig()
                         .setEvictionPolicy(EvictionPolicy.LRU)
                         .setMaxSizePolicy(MaxSizePolicy.USED_HEAP_SIZE)
                         .setSize((int) Math.max(1, budgetBytes / (1024 * 1024))));
         config.addMapConfig(map);
         return config;
+    }
+
+    /**
+     * Hazelcast counts time to live in whole seconds, and 0 means for ever: a positive TTL is rounded up, so
+     * that {@code kvcache.ttl=500ms} expires after a second rather than never.
+     */
+    static int ttlSeconds(Duration ttl) {
+        long seconds = ttl.toSeconds() + (ttl.toNanosPart() > 0 ? 1 : 0);
+        return (int) Math.min(Integer.MAX_VALUE, seconds);
     }
 
     @Override
