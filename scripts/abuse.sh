@@ -7,7 +7,7 @@
 #      measures normal GET latency at a steady rate; the same measurement without them first;
 #   4. a connection flood beyond server.tomcat.max-connections + accept-count, held idle: the server stays fine,
 #      clients already connected stay served, new clients are served again as soon as the flood ends.
-# Prints its figures; exits non-zero if a check failed. Bounded in time (about 3 minutes); stops what it started.
+# Prints its figures; exits non-zero if a check failed. Bounded in time (about 2 minutes); stops what it started.
 #
 #   scripts/abuse.sh [--port 7211] [--slowloris 300] [--slow-bodies 100] [--flood N] [--rate 5000] [--seconds 20]
 #                    [-- extra kv-cache args]
@@ -46,10 +46,9 @@ jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n 1 || true)
 helper_java="${jdk25:+$jdk25/bin/}java"
 jcmd="${jdk25:+$jdk25/bin/}jcmd"
 
-# Limits in force: application.properties, or Tomcat's defaults.
-property() { sed -n "s/^$1=//p" src/main/resources/application.properties | tail -n 1; }
-max_connections=$(property server.tomcat.max-connections); max_connections=${max_connections:-8192}
-accept_count=$(property server.tomcat.accept-count); accept_count=${accept_count:-100}
+# Limits in force (defaults: Tomcat's).
+max_connections=$(kv_setting server.tomcat.max-connections 8192)
+accept_count=$(kv_setting server.tomcat.accept-count 100)
 [[ -n "$flood" ]] || flood=$((max_connections + accept_count + 1000))
 
 runner="" helpers=()
@@ -97,7 +96,7 @@ raw() { # name request
   [[ "$type" == application/json* && "$body" == '{"status":"ERROR","message":'* ]] || fail "$name: not a JSON error"
   [[ $closed == yes ]] || fail "$name: the connection stayed open"
 }
-say "1. oversized request line and headers (limit: request line and headers together, $(property server.max-http-request-header-size))"
+say "1. oversized request line and headers (limit: request line and headers together, $(kv_setting server.max-http-request-header-size 8KB))"
 long_key=$(head -c 10000 /dev/zero | tr '\0' k)
 big_value=$(head -c 20000 /dev/zero | tr '\0' b)
 many=""; for i in $(seq 1 200); do many+="X-H$i: v"$'\r\n'; done

@@ -18,6 +18,15 @@ kv_start() {
   pid=$(pgrep -P "$runner" -f JarLauncher | head -n 1)
 }
 
+# A setting as the service will see it: the last --NAME=value among the script's `extra` arguments (passed on
+# to the service), else application.properties, else $2 (the default of Spring or Tomcat).
+kv_setting() {
+  local value arg
+  value=$(sed -n "s/^$1=//p" src/main/resources/application.properties | tail -n 1)
+  for arg in "${extra[@]}"; do [[ "$arg" == "--$1="* ]] && value=${arg#--$1=}; done
+  echo "${value:-$2}"
+}
+
 # Puts every key of bench/kv.lua's workload once (10,000 UUID keys, 256-character values), so that from then on
 # a 404 is a miss. Prints the number of puts.
 kv_preload() {

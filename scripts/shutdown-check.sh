@@ -38,12 +38,10 @@ fail() { echo "shutdown-check: FAIL: $*" >&2; failures=$((failures + 1)); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 for tool in wrk curl; do command -v "$tool" >/dev/null || { echo "shutdown-check: needs $tool" >&2; exit 2; }; done
 
-# Durations as configured (application.properties, or an override among the extra args), in milliseconds.
-setting() { # name default
+# Durations as configured, in milliseconds.
+setting_ms() { # name default
   local value
-  value=$(sed -n "s/^$1=//p" src/main/resources/application.properties | tail -n 1)
-  for arg in "${extra[@]}"; do [[ "$arg" == "--$1="* ]] && value=${arg#--$1=}; done
-  value=${value:-$2}
+  value=$(kv_setting "$1" "$2")
   case "$value" in
     *ms) echo "${value%ms}" ;;
     *s) echo $(( ${value%s} * 1000 )) ;;
@@ -51,8 +49,8 @@ setting() { # name default
     *) echo $(( value )) ;; # a bare number is milliseconds
   esac
 }
-drain_ms=$(setting kvcache.shutdown.drain 5s)
-phase_ms=$(setting spring.lifecycle.timeout-per-shutdown-phase 30s)
+drain_ms=$(setting_ms kvcache.shutdown.drain 5s)
+phase_ms=$(setting_ms spring.lifecycle.timeout-per-shutdown-phase 30s)
 [[ $drain_ms -ge 3000 ]] || { echo "shutdown-check: needs a drain of 3 s or more to watch it (is ${drain_ms} ms)" >&2; exit 2; }
 
 runner="" helpers=()

@@ -23,8 +23,9 @@ class CacheConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(CacheConfiguration.class);
 
-    /** One daemon thread that wakes the cache for expiries and runs the periodic clean-up. */
+    /** One daemon thread that wakes the local cache for expiries and runs its periodic clean-up. */
     @Bean(destroyMethod = "shutdownNow")
+    @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
     ScheduledExecutorService cacheMaintenanceExecutor() {
         return Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "kvcache-maintenance");
