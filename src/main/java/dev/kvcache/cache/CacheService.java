@@ -1,6 +1,5 @@
 package dev.kvcache.cache;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,20 +27,20 @@ public final class CacheService {
     public void put(String key, String value) {
         checkKey(key);
         check("value", value, 0, maxValueLength);
-        store.put(key, value.getBytes(StandardCharsets.ISO_8859_1)); // ASCII: one byte per char
+        store.put(key, value);
         puts.increment();
     }
 
     /** The value stored under the key, if it is there and has not expired. */
     public Optional<String> get(String key) {
         checkKey(key);
-        byte[] value = store.get(key);
+        String value = store.get(key);
         if (value == null) {
             misses.increment();
             return Optional.empty();
         }
         hits.increment();
-        return Optional.of(new String(value, StandardCharsets.ISO_8859_1));
+        return Optional.of(value);
     }
 
     /** Runs the store's pending maintenance now. */

@@ -2,25 +2,61 @@ package dev.kvcache.cache;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 
 /**
- * The local store: one Caffeine cache bounded by the entries' retained heap ({@link EntryWeigher}), with
- * expiry after write. Keys are kept as {@link Key}s (their bytes), values as byte arrays.
+ * The local store: a Caffeine cache (W-TinyLFU, bounded by the entries' retained heap, see {@link EntryWeigher})
+ * with a {@link RecencyReserve} behind its eviction that keeps the newest writes Caffeine evicts, so that what
+ * users just wrote stays readable. One budget covers both, and the {@link ReserveTuner}'s ghosts: Caffeine may
+ * hold what the reserve and the ghosts cannot take, and the tuner moves budget between the two by the misses
+ * each would have saved (docs/eviction.md).
+ *
+ * <p>The reserve's horizon is at least {@link #MIN_RESERVE_SHARE} of the budget: the most recent writes filling
+ * that share are readable until they expire or are replaced, whatever came before. It is at most
+ * {@link #MAX_RESERVE_SHARE}, so that Caffeine always keeps a frequency-aware part.
  */
 public final class CaffeineStore implements EntryStore {
 
-    private final Cache<Key, byte[]> cache;
+    /** The share of the budget whose most recent writes are always readable. */
+    static final double MIN_RESERVE_SHARE = 0.10;
+    static final double MAX_RESERVE_SHARE = 0.90;
+    /** Share of the budget one tuning step moves. */
+    static final double STEP_SHARE = 1.0 / 32;
+    /** Buckets of the reserve per budget: the granularity of its dropping. */
+    static final int BUCKETS_PER_BUDGET = 256;
+    /** One ghost slot (8 bytes) per this many bytes of budget: a ghost for about every 6 entries of 256/256. */
+    static final int BUDGET_BYTES_PER_GHOST = 4096;
+
+    private final Cache<Key, byte[]> main;
     private final Policy.Eviction<Key, byte[]> eviction;
+    private final RecencyReserve reserve;
+    private final ReserveTuner tuner;
+    private final EntryWeigher weigher = new EntryWeigher(HeapLayout.current());
+    private final Ticker ticker;
+    private final long ttlNanos;
     private final long budgetBytes;
+    private final long minHorizon;
+    private final long maxHorizon;
+    private final long step;
+    /** Bytes of entries written so far: the write mark of the newest entry. */
+    private final AtomicLong written = new AtomicLong();
+    /** Bytes Caffeine has evicted so far; changed only inside Caffeine's eviction, under its lock. */
+    private volatile long mainEvicted;
     private final LongAdder evictions = new LongAdder();
+    /** Hits in each part, for the tuner's veto (see {@link #tune}). */
+    private final LongAdder mainHits = new LongAdder();
+    private final LongAdder reserveHits = new LongAdder();
+    private long mainHitsAtLastStep;
+    private long reserveHitsAtLastStep;
 
     /**
      * @param ttl time an entry lives after its last write; zero for ever
@@ -31,39 +67,86 @@ public final class CaffeineStore implements EntryStore {
      */
     public CaffeineStore(Duration ttl, long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
         this.budgetBytes = budgetBytes;
-        boolean expiring = !ttl.isZero();
-        Caffeine<Key, byte[]> builder = Caffeine.newBuilder()
-                .maximumWeight(budgetBytes)
-                .weigher(new EntryWeigher(HeapLayout.current(), expiring))
-                .evictionListener((Key key, byte[] value, RemovalCause cause) -> evictions.increment())
+        this.ticker = ticker;
+        this.ttlNanos = ttl.isZero() ? 0 : ttl.toNanos();
+        this.minHorizon = (long) (budgetBytes * MIN_RESERVE_SHARE);
+        this.maxHorizon = (long) (budgetBytes * MAX_RESERVE_SHARE);
+        this.step = Math.max(1, (long) (budgetBytes * STEP_SHARE));
+        this.tuner = new ReserveTuner((int) Math.min(1 << 24, budgetBytes / BUDGET_BYTES_PER_GHOST), step);
+        this.reserve = new RecencyReserve(maxHorizon, Math.max(1, budgetBytes / BUCKETS_PER_BUDGET), minHorizon,
+                this::reserveDropped);
+        this.main = Caffeine.newBuilder()
+                .maximumWeight(mainMaximum(minHorizon))
+                .weigher(weigher)
+                .expireAfter(new ExpiryInValue())
+                .evictionListener(this::mainEvicted)
                 .ticker(ticker)
-                .executor(executor);
-        if (expiring) {
-            builder.expireAfterWrite(ttl).scheduler(scheduler);
+                .executor(executor)
+                .scheduler(scheduler)
+                .build();
+        this.eviction = main.policy().eviction().orElseThrow();
+    }
+
+    @Override
+    public void put(String key, String value) {
+        Key k = Key.of(key);
+        int weight = weigher.weigh(k.length(), value.length());
+        long expiresAt = ttlNanos == 0 ? StoredValue.NEVER : ticker.read() + ttlNanos;
+        byte[] stored = StoredValue.of(value, written.addAndGet(weight), expiresAt);
+        main.put(k, stored);
+        reserve.removeUnless(k, stored); // an older write Caffeine evicted earlier must not outlive this one
+    }
+
+    @Override
+    public String get(String key) {
+        Key k = Key.of(key);
+        byte[] stored = main.getIfPresent(k);
+        if (stored != null) {
+            mainHits.increment();
+            StoredValue.markRead(stored);
+            return StoredValue.text(stored);
         }
-        this.cache = builder.build();
-        this.eviction = cache.policy().eviction().orElseThrow();
+        RecencyReserve.Held held = reserve.get(k, ticker.read());
+        if (held != null) {
+            reserveHits.increment();
+            if (!held.promoted) {
+                promote(held);
+            }
+            return StoredValue.text(held.value);
+        }
+        int steps = tuner.missed(k, written.get(), mainEvicted, reserve.horizon());
+        if (steps != 0) {
+            tune(steps);
+        }
+        return null;
     }
 
-    @Override
-    public void put(String key, byte[] value) {
-        cache.put(Key.of(key), value);
-    }
-
-    @Override
-    public byte[] get(String key) {
-        return cache.getIfPresent(Key.of(key));
+    /**
+     * Puts an entry read in the reserve back into Caffeine, whose frequency sketch counts the read: a key read
+     * often earns its admission. Only while the reserve still holds this very write (inside Caffeine's atomic
+     * computation for the key, which a put of the key or an eviction of it waits for): a newer write must never
+     * be shadowed by an older one.
+     */
+    private void promote(RecencyReserve.Held held) {
+        boolean[] inserted = new boolean[1];
+        main.asMap().computeIfAbsent(held.key, key -> {
+            inserted[0] = reserve.holds(held);
+            return inserted[0] ? held.value : null;
+        });
+        if (inserted[0]) {
+            reserve.promoted(held);
+        }
     }
 
     @Override
     public long size() {
-        return cache.estimatedSize();
+        return main.estimatedSize() + reserve.size();
     }
 
-    /** Retained heap of the entries held, as counted by the weigher. */
+    /** Heap of the entries held, in Caffeine and in the reserve, and of the tuner's ghosts, as weighed. */
     @Override
     public long usedBytes() {
-        return eviction.weightedSize().orElse(0);
+        return eviction.weightedSize().orElse(0) + reserve.weight() + tuner.bytes();
     }
 
     @Override
@@ -76,9 +159,86 @@ public final class CaffeineStore implements EntryStore {
         return evictions.sum();
     }
 
+    /** The share of the budget the reserve has now. */
+    double reserveShare() {
+        return (double) reserve.horizon() / budgetBytes;
+    }
+
     /** Runs pending maintenance now: expired entries leave, evictions settle, the weighted size is exact. */
     @Override
     public void cleanUp() {
-        cache.cleanUp();
+        main.cleanUp();
+        evictions.add(reserve.removeExpired(ticker.read()));
+    }
+
+    /** What Caffeine may hold when the reserve has this horizon: the budget less the reserve and the ghosts. */
+    private long mainMaximum(long horizon) {
+        return Math.max(0, budgetBytes - reserve.capacity(horizon) - tuner.bytes());
+    }
+
+    /**
+     * Moves budget by the tuner's steps; the side that shrinks gives it up before the other grows. The reserve may
+     * grow only while its hits per byte, since the last step, are at least Caffeine's: ghosts see only the next
+     * step, and a reserve that catches a few frequent keys on their way out must not starve the Caffeine that
+     * would keep them all.
+     */
+    private synchronized void tune(int steps) {
+        long mainHitsNow = mainHits.sum();
+        long reserveHitsNow = reserveHits.sum();
+        double mainDensity = (double) (mainHitsNow - mainHitsAtLastStep) / Math.max(1, eviction.weightedSize().orElse(1));
+        double reserveDensity = (double) (reserveHitsNow - reserveHitsAtLastStep) / Math.max(1, reserve.weight());
+        mainHitsAtLastStep = mainHitsNow;
+        reserveHitsAtLastStep = reserveHitsNow;
+        long horizon = reserve.horizon();
+        long target = Math.max(minHorizon, Math.min(maxHorizon, horizon + steps * step));
+        if (target > horizon && reserveDensity >= mainDensity) {
+            eviction.setMaximum(mainMaximum(target));
+            reserve.setHorizon(target, written.get());
+        }
+        else if (target < horizon) {
+            reserve.setHorizon(target, written.get());
+            eviction.setMaximum(mainMaximum(target));
+        }
+    }
+
+    /** Caffeine evicted an entry (inside its eviction, for that key): to the reserve if it is recent enough. */
+    private void mainEvicted(Key key, byte[] stored, RemovalCause cause) {
+        if (cause != RemovalCause.SIZE) {
+            evictions.increment(); // expired
+            return;
+        }
+        int weight = weigher.weigh(key, stored);
+        long evicted = mainEvicted + weight;
+        mainEvicted = evicted;
+        if (!reserve.rescue(key, stored, weight, written.get())) {
+            if (StoredValue.wasRead(stored)) {
+                tuner.mainEvicted(key, evicted);
+            }
+            evictions.increment();
+        }
+    }
+
+    private void reserveDropped(RecencyReserve.Held held) {
+        tuner.reserveDropped(held.key, StoredValue.writeMark(held.value));
+        evictions.increment();
+    }
+
+    /** Each entry carries its expiry in its value's header, so a put can give each its own. */
+    private static final class ExpiryInValue implements Expiry<Key, byte[]> {
+
+        @Override
+        public long expireAfterCreate(Key key, byte[] stored, long now) {
+            return StoredValue.remaining(stored, now);
+        }
+
+        @Override
+        public long expireAfterUpdate(Key key, byte[] stored, long now, long currentDuration) {
+            return StoredValue.remaining(stored, now);
+        }
+
+        @Override
+        public long expireAfterRead(Key key, byte[] stored, long now, long currentDuration) {
+            return currentDuration;
+        }
     }
 }

@@ -2,16 +2,16 @@ package dev.kvcache.cache;
 
 /**
  * Where the entries live: this JVM's Caffeine cache ({@link CaffeineStore}) or a cluster of members
- * ({@code dev.kvcache.cluster.HazelcastStore}). Keys and values arrive checked by {@link CacheService}; keys
- * are ASCII, values are their ASCII bytes. Another engine can replace either without touching the HTTP layer.
+ * ({@code dev.kvcache.cluster.HazelcastStore}). Keys and values arrive checked by {@link CacheService}: both are
+ * ASCII. Another engine can replace either without touching the HTTP layer.
  */
 public interface EntryStore {
 
     /** Stores the value under the key, replacing any earlier one. */
-    void put(String key, byte[] value);
+    void put(String key, String value);
 
     /** The value under the key, or null when there is none or it expired. */
-    byte[] get(String key);
+    String get(String key);
 
     /** Entries held (in a cluster: those this member owns). */
     long size();

@@ -1,5 +1,6 @@
 package dev.kvcache.cluster;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import com.hazelcast.cluster.Cluster;
@@ -80,13 +81,15 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
     }
 
     @Override
-    public void put(String key, byte[] value) {
-        map.set(key, value); // set, not put: no old value sent back over the network
+    public void put(String key, String value) {
+        // As bytes, one per ASCII character; set, not put: no old value sent back over the network.
+        map.set(key, value.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     @Override
-    public byte[] get(String key) {
-        return map.get(key);
+    public String get(String key) {
+        byte[] value = map.get(key);
+        return value == null ? null : new String(value, StandardCharsets.ISO_8859_1);
     }
 
     /** Entries this member owns (backups not counted). */

@@ -74,6 +74,7 @@ class CacheServiceTests {
     @Test
     void entryExpiresAfterTtlSinceItsLastWrite() {
         CacheService cache = cache();
+        long empty = cache.weightedSize(); // the store's own structures
         cache.put("k", "v1");
         nanos.addAndGet(Duration.ofMinutes(4).toNanos());
         cache.put("k", "v2"); // a write restarts the clock
@@ -84,7 +85,7 @@ class CacheServiceTests {
         assertThat(cache.get("k")).isEmpty();
         cache.cleanUp();
         assertThat(cache.size()).isZero();
-        assertThat(cache.weightedSize()).isZero();
+        assertThat(cache.weightedSize()).isEqualTo(empty);
     }
 
     @Test
@@ -107,7 +108,7 @@ class CacheServiceTests {
         long held = cache.size();
         assertThat(held).isBetween(1_500L, 3_000L); // some 400 bytes an entry
         assertThat(cache.evictionCount()).isEqualTo(10_000 - held);
-        // The newest entries sit in the admission window (1% of the budget) and are never the victims.
+        // The newest writes (10% of the budget) are kept, if not by Caffeine then by the recency reserve.
         for (int i = 9_990; i < 10_000; i++) {
             assertThat(cache.get("key-" + i)).contains("v".repeat(256));
         }

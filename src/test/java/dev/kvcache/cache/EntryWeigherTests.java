@@ -45,10 +45,10 @@ class EntryWeigherTests {
         }
         // A budget the entries fill by two thirds: past half, Caffeine adds its frequency sketch, as in a
         // full cache.
-        var weigher = new EntryWeigher(HeapLayout.current(), !ttl.isZero());
+        var weigher = new EntryWeigher(HeapLayout.current());
         long budget = 0;
         for (int i = 0; i < ENTRIES; i++) {
-            budget += weigher.weigh(Key.of(keys.get(i)), values.get(i).getBytes(StandardCharsets.ISO_8859_1)) * 3L / 2;
+            budget += weigher.weigh(keys.get(i).length(), values.get(i).length()) * 3L / 2;
         }
         CacheService empty = cache(budget, ttl);
         CacheService filled = cache(budget, ttl);
@@ -63,6 +63,41 @@ class EntryWeigherTests {
                 100.0 * (filled.weightedSize() - retained) / retained);
         assertThat((double) filled.weightedSize()).as("weighted size vs JOL retained size %d", retained)
                 .isCloseTo(retained, within(retained * 0.03));
+    }
+
+    /**
+     * Written over three times, the budget is shared by Caffeine and the reserve (which holds what Caffeine
+     * evicted): the entries there retain less than Caffeine's (a smaller node, no sketch share), so the weight
+     * stays an upper bound of the heap, and not a loose one.
+     */
+    @ParameterizedTest(name = "keys of {0}..{1} and values of {2}..{3} chars")
+    @CsvSource({
+            "36, 36, 256, 256",
+            "5, 256, 0, 256",
+    })
+    void weightedSizeBoundsTheRetainedHeapWhenTheReserveHoldsEntries(int minKey, int maxKey, int minValue,
+            int maxValue) {
+        var random = new SplittableRandom(43);
+        long budget = 8_000_000;
+        var empty = LocalCaches.store(budget, Duration.ofMinutes(5), Ticker.systemTicker());
+        var store = LocalCaches.store(budget, Duration.ofMinutes(5), Ticker.systemTicker());
+        CacheService filled = new CacheService(LocalCaches.settings(budget), store);
+        for (long written = 0; written < 3 * budget; ) {
+            String unique = Long.toString(written);
+            String key = "k".repeat(Math.max(0, random.nextInt(minKey, maxKey + 1) - unique.length())) + unique;
+            String value = "v".repeat(random.nextInt(minValue, maxValue + 1));
+            filled.put(key, value);
+            written += LocalCaches.entryWeight(key.length(), value.length());
+        }
+        filled.cleanUp();
+        assertThat(store.reserveShare()).isPositive();
+
+        long retained = GraphLayout.parseInstance(store).totalSize() - GraphLayout.parseInstance(empty).totalSize();
+        long weighted = store.usedBytes() - empty.usedBytes();
+        System.out.printf("with the reserve: weighted %d, retained %d (%+.2f%%)%n", weighted, retained,
+                100.0 * (weighted - retained) / retained);
+        assertThat(weighted).as("weighted size vs JOL retained size").isGreaterThanOrEqualTo(retained);
+        assertThat((double) weighted).isLessThanOrEqualTo(retained * 1.10);
     }
 
     private static CacheService cache(long budget, Duration ttl) {

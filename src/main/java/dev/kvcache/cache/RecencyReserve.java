@@ -1,0 +1,268 @@
+package dev.kvcache.cache;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The most recent writes that Caffeine evicted: while an entry is among the newest {@code horizon} bytes of
+ * writes, evicting it from Caffeine moves it here instead of dropping it, so a key-value cache's users can read
+ * back what they just wrote whatever Caffeine's admission policy thought of it.
+ *
+ * <p>Entries are kept in buckets by write mark (see {@link StoredValue}), each covering {@code bucketSpan} bytes
+ * of writes, in a ring. Once the writes have moved a whole bucket past the horizon, the bucket is dropped
+ * wholesale. So the entries held were all written within the last {@code horizon + bucketSpan} bytes of writes
+ * and, as every byte written is counted in one entry only, weigh at most {@link #capacity(long)}. An entry read
+ * here goes back to Caffeine, which counts the read in its frequency sketch; it stays here as well (so that a
+ * reader who looked in Caffeine just before cannot miss it here just after) until its bucket is dropped, or
+ * Caffeine evicts it again and it comes back as a new holding of the same write.
+ *
+ * <p>Reads are lock-free map lookups; adding, promoting and dropping hold one lock, taken inside Caffeine's
+ * eviction (which holds its own lock first, never the other way round).
+ */
+final class RecencyReserve {
+
+    /** An entry held here, and a link of its bucket's list. */
+    static final class Held {
+
+        final Key key;
+        final byte[] value;
+        final int weight;
+        /** Also in Caffeine: not counted as an entry of its own. */
+        volatile boolean promoted;
+        Held previous;
+        Held next;
+
+        Held(Key key, byte[] value, int weight) {
+            this.key = key;
+            this.value = value;
+            this.weight = weight;
+        }
+    }
+
+    private final ConcurrentHashMap<Key, Held> entries = new ConcurrentHashMap<>();
+    /** Entries of the map that are in Caffeine too (see {@link #promoted}). */
+    private final LongAdder promoted = new LongAdder();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Consumer<Held> dropped;
+    private final long bucketSpan;
+    private final Held[] heads;
+    private final Held[] tails;
+    private final long[] bucketWeights;
+    private final int mask;
+    /** Live buckets are oldest..newest; bucket b holds write marks in (b * span, (b + 1) * span]. */
+    private long oldest;
+    private long newest = -1;
+    private volatile long weight;
+    private volatile long horizon;
+
+    /**
+     * @param maxHorizon the largest horizon this reserve will be given
+     * @param bucketSpan bytes of writes per bucket: the granularity of dropping
+     * @param horizon the horizon to start with
+     * @param dropped told of each entry dropped for being past the horizon (not of those replaced or removed)
+     */
+    RecencyReserve(long maxHorizon, long bucketSpan, long horizon, Consumer<Held> dropped) {
+        this.bucketSpan = bucketSpan;
+        this.horizon = horizon;
+        this.dropped = dropped;
+        int buckets = Integer.highestOneBit((int) (maxHorizon / bucketSpan + 4) * 2);
+        this.heads = new Held[buckets];
+        this.tails = new Held[buckets];
+        this.bucketWeights = new long[buckets];
+        this.mask = buckets - 1;
+    }
+
+    /**
+     * The most the reserve can weigh with this horizon, in bytes, whatever is written: the horizon, the oldest
+     * bucket's span, and the entry that straddles that bucket's start (at most a span too, for any sensible span).
+     */
+    long capacity(long horizon) {
+        return horizon + 2 * bucketSpan;
+    }
+
+    /** Heap the buckets' entries take, as weighed, including those replaced since but not yet dropped. */
+    long weight() {
+        return weight;
+    }
+
+    long horizon() {
+        return horizon;
+    }
+
+    /** Entries held here only (expired ones included until {@link #removeExpired}). */
+    long size() {
+        return Math.max(0, entries.mappingCount() - promoted.sum());
+    }
+
+    /**
+     * Takes in an entry Caffeine evicted, if it is among the newest {@code horizon} bytes of writes.
+     *
+     * @param written bytes written so far (the newest write mark)
+     * @return true if the entry is held here now
+     */
+    boolean rescue(Key key, byte[] value, int weight, long written) {
+        long mark = StoredValue.writeMark(value);
+        long floor = written - horizon;
+        if (mark <= floor) {
+            return false;
+        }
+        lock.lock();
+        try {
+            dropThrough(floor);
+            Held held = new Held(key, value, weight);
+            link(held);
+            Held[] replaced = new Held[1];
+            entries.compute(key, (k, old) -> {
+                if (old != null && StoredValue.writeMark(old.value) > mark) {
+                    return old; // Caffeine evicted two writes of the key out of order: the newer stays
+                }
+                replaced[0] = old;
+                return held;
+            });
+            if (replaced[0] != null) {
+                left(replaced[0]);
+                if (StoredValue.writeMark(replaced[0].value) == mark) {
+                    unlink(replaced[0]); // the same write, promoted and evicted again: count its weight once
+                }
+            }
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** The entry held for the key, or null; null too once it has expired at {@code now}. */
+    Held get(Key key, long now) {
+        Held held = entries.get(key);
+        return held == null || StoredValue.expired(held.value, now) ? null : held;
+    }
+
+    /** True if this is what the reserve holds for its key now. */
+    boolean holds(Held held) {
+        return entries.get(held.key) == held;
+    }
+
+    /** The entry is in Caffeine again (and stays here too, see above). */
+    void promoted(Held held) {
+        if (!held.promoted) {
+            held.promoted = true;
+            promoted.increment();
+        }
+    }
+
+    /** Forgets the key, unless what is held is {@code current} (a newer write that Caffeine evicted at once). */
+    void removeUnless(Key key, byte[] current) {
+        entries.computeIfPresent(key, (k, held) -> {
+            if (held.value == current) {
+                return held;
+            }
+            left(held);
+            return null;
+        });
+    }
+
+    /** Forgets the entries that have expired at {@code now}; returns how many. */
+    int removeExpired(long now) {
+        int[] removed = new int[1];
+        entries.values().removeIf(held -> {
+            boolean expired = StoredValue.expired(held.value, now);
+            if (expired) {
+                left(held);
+                removed[0] += held.promoted ? 0 : 1; // a promoted one expires in Caffeine, which counts it
+            }
+            return expired;
+        });
+        return removed[0];
+    }
+
+    /** Moves the horizon; a smaller one drops, before returning, the buckets now past it. */
+    void setHorizon(long horizon, long written) {
+        lock.lock();
+        try {
+            this.horizon = horizon;
+            dropThrough(written - horizon);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Keeps the count of promoted entries as one leaves the map. */
+    private void left(Held held) {
+        if (held.promoted) {
+            promoted.decrement();
+        }
+    }
+
+    private void link(Held held) {
+        long bucket = (StoredValue.writeMark(held.value) - 1) / bucketSpan;
+        if (newest < oldest) { // empty
+            oldest = bucket;
+            newest = bucket;
+        }
+        else if (bucket > newest) {
+            newest = bucket;
+        }
+        else if (bucket < oldest) { // the horizon grew since the oldest bucket was dropped
+            oldest = bucket;
+        }
+        int slot = slot(held);
+        held.previous = tails[slot];
+        if (tails[slot] == null) {
+            heads[slot] = held;
+        }
+        else {
+            tails[slot].next = held;
+        }
+        tails[slot] = held;
+        bucketWeights[slot] += held.weight;
+        weight += held.weight;
+    }
+
+    private void unlink(Held held) {
+        int slot = slot(held);
+        if (held.previous == null) {
+            heads[slot] = held.next;
+        }
+        else {
+            held.previous.next = held.next;
+        }
+        if (held.next == null) {
+            tails[slot] = held.previous;
+        }
+        else {
+            held.next.previous = held.previous;
+        }
+        held.previous = null;
+        held.next = null;
+        bucketWeights[slot] -= held.weight;
+        weight -= held.weight;
+    }
+
+    private int slot(Held held) {
+        return (int) ((StoredValue.writeMark(held.value) - 1) / bucketSpan) & mask;
+    }
+
+    /** Drops every bucket whose newest possible write mark is at or below the floor. */
+    private void dropThrough(long floor) {
+        while (oldest <= newest && (oldest + 1) * bucketSpan <= floor) {
+            int slot = (int) oldest & mask;
+            for (Held held = heads[slot]; held != null; held = held.next) {
+                if (entries.remove(held.key, held)) {
+                    left(held);
+                    if (!held.promoted) {
+                        dropped.accept(held);
+                    }
+                }
+            }
+            weight -= bucketWeights[slot];
+            heads[slot] = null;
+            tails[slot] = null;
+            bucketWeights[slot] = 0;
+            oldest++;
+        }
+    }
+}

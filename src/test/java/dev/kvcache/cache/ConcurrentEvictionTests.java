@@ -1,0 +1,133 @@
+package dev.kvcache.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Many threads writing and reading a full cache at once, with Caffeine evicting into the reserve, the reserve
+ * dropping, reads promoting entries back to Caffeine and the tuner moving budget, all concurrently: every read
+ * of a key inside the guaranteed share hits, and every hit is a value that was written for that key.
+ */
+class ConcurrentEvictionTests {
+
+    private static final long BUDGET = 2_000_000;
+    private static final int WRITERS = 4;
+    private static final int READERS = 4;
+    private static final long RUN_NANOS = Duration.ofSeconds(3).toNanos();
+    /** Half the guaranteed share: the other half covers writes in flight, whose order is not their marks'. */
+    private static final long SURELY_READABLE = (long) (BUDGET * CaffeineStore.MIN_RESERVE_SHARE / 2);
+
+    /** A write whose put has returned, and the bytes of writes that had returned by then. */
+    private record Done(String key, long completedBefore) {
+    }
+
+    private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET),
+            LocalCaches.store(BUDGET, Duration.ofMinutes(5), Ticker.systemTicker()));
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicReferenceArray<Done> recent = new AtomicReferenceArray<>(1 << 14);
+    private final AtomicLong writes = new AtomicLong();
+    private final LongAdder guaranteedReads = new LongAdder();
+    private final LongAdder otherHits = new LongAdder();
+    private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+
+    @Test
+    void recentKeysAlwaysHitAndEveryHitIsAValueWrittenForItsKey() throws InterruptedException {
+        long end = System.nanoTime() + RUN_NANOS;
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            int writer = w;
+            threads.add(start(() -> write(writer, end)));
+        }
+        for (int r = 0; r < READERS; r++) {
+            threads.add(start(() -> read(end)));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(completed.get()).as("bytes written").isGreaterThan(10 * BUDGET);
+        assertThat(cache.evictionCount()).isPositive();
+        assertThat(guaranteedReads.sum()).as("reads inside the guaranteed share").isGreaterThan(10_000);
+        assertThat(otherHits.sum()).as("hits on older keys").isPositive();
+        cache.cleanUp();
+        assertThat(cache.weightedSize()).isLessThanOrEqualTo(BUDGET);
+    }
+
+    private static Thread start(Runnable task) {
+        Thread thread = new Thread(task);
+        thread.start();
+        return thread;
+    }
+
+    private void write(int writer, long end) {
+        var random = ThreadLocalRandom.current();
+        for (long n = 0; System.nanoTime() < end; n++) {
+            // Now and then a writer writes one of its keys again (a new version): reads may see either version.
+            long id = n > 100 && random.nextInt(10) == 0 ? n - 1 - random.nextLong(100) : n;
+            String key = "w" + writer + "-" + id + "-" + "k".repeat(random.nextInt(40));
+            String value = value(key, random.nextInt(1_000));
+            cache.put(key, value);
+            long before = completed.getAndAdd(LocalCaches.entryWeight(key.length(), value.length()));
+            recent.set((int) (writes.getAndIncrement() & (recent.length() - 1)), new Done(key, before));
+        }
+    }
+
+    private void read(long end) {
+        var random = ThreadLocalRandom.current();
+        while (System.nanoTime() < end) {
+            long newest = writes.get();
+            if (newest < recent.length()) {
+                continue;
+            }
+            Done done = recent.get((int) ((newest - 1 - random.nextInt(recent.length() / 2)) & (recent.length() - 1)));
+            long writtenSince = completed.get() - done.completedBefore();
+            Optional<String> value = cache.get(done.key());
+            if (writtenSince < SURELY_READABLE) {
+                guaranteedReads.increment();
+                if (value.isEmpty()) {
+                    failures.add(done.key() + " missed, " + writtenSince + " bytes after it was written"
+                            + "; read again: " + cache.get(done.key()).isPresent());
+                }
+            }
+            else if (value.isPresent()) {
+                otherHits.increment();
+            }
+            if (value.isPresent() && !isValueOf(done.key(), value.get())) {
+                failures.add(done.key() + " read a value not written for it");
+            }
+        }
+    }
+
+    /** A value of up to 255 characters that names its key, its version and a checksum of both. */
+    private static String value(String key, int version) {
+        String body = key + "|" + version + "|";
+        String padding = "p".repeat(ThreadLocalRandom.current().nextInt(Math.max(1, 200 - body.length())));
+        return body + padding + "|" + crc(body + padding);
+    }
+
+    private static boolean isValueOf(String key, String value) {
+        int checksumAt = value.lastIndexOf('|');
+        return value.startsWith(key + "|") && checksumAt > 0
+                && value.substring(checksumAt + 1).equals(crc(value.substring(0, checksumAt)));
+    }
+
+    private static String crc(String text) {
+        var crc = new CRC32();
+        crc.update(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return Long.toHexString(crc.getValue());
+    }
+}
