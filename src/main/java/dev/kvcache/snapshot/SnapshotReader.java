@@ -33,8 +33,8 @@ final class SnapshotReader {
     private final Path file;
     private final FileChannel channel;
     private final Consumer<? super SnapshotEntry> consumer;
-    private final ByteBuffer frame = ByteBuffer.allocateDirect(FRAME_HEADER_SIZE + MAX_BLOCK_DATA)
-            .order(ByteOrder.LITTLE_ENDIAN);
+    /** The frame being verified; no larger than the file, so that reading a small file allocates little. */
+    private ByteBuffer frame;
     private final CRC32C checksum = new CRC32C();
     private final SnapshotEntry entry = new SnapshotEntry();
     /** Where the next read starts in the file. */
@@ -84,9 +84,12 @@ final class SnapshotReader {
     }
 
     private ReadResult readAll() throws IOException {
-        if (channel.size() == 0) {
+        long size = channel.size();
+        if (size == 0) {
             return stop("empty file");
         }
+        int capacity = (int) Math.min(FRAME_HEADER_SIZE + MAX_BLOCK_DATA, Math.max(size, HEADER_SIZE));
+        frame = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
         String headerProblem = readHeader();
         if (headerProblem != null) {
             return stop(headerProblem);
@@ -108,7 +111,8 @@ final class SnapshotReader {
                     || kind == TRAILER && length != TRAILER_BODY_SIZE) {
                 return stop("damaged frame header at byte " + offset + " (kind " + kind + ", length " + length + ")");
             }
-            int bodyBytes = readAt(FRAME_HEADER_SIZE, (int) length);
+            // A body longer than the buffer is longer than the file: reading what there is tells how much.
+            int bodyBytes = readAt(FRAME_HEADER_SIZE, (int) Math.min(length, capacity - FRAME_HEADER_SIZE));
             if (bodyBytes < length) {
                 return stop("truncated: ends inside " + name + " at byte " + offset + " (" + bodyBytes + " of "
                         + length + " bytes)");
