@@ -27,7 +27,8 @@ import static dev.kvcache.snapshot.SnapshotFormat.VERSION;
 /**
  * Writes a snapshot to a temporary file in its directory, block by block through one direct buffer (no
  * allocation per entry, one write per block); {@link #commit()} forces it to disk and renames it over the real
- * name. Closing without a commit deletes the temporary file. Not thread-safe; one writer per directory at a time.
+ * name. Closing without a commit deletes the temporary file. Not thread-safe; one writer per directory at a time,
+ * which {@link Snapshots#write} ensures.
  */
 final class SnapshotWriter implements EntrySink, Closeable {
 
@@ -56,7 +57,7 @@ final class SnapshotWriter implements EntrySink, Closeable {
     }
 
     /**
-     * Starts a snapshot in the directory (created if needed), replacing a temporary file left by a crash.
+     * Starts a snapshot in the existing directory, replacing a temporary file left by a crash.
      *
      * @param blockDataLimit the most entry bytes per block (tests use small blocks); at most 1 MiB
      */
@@ -64,7 +65,6 @@ final class SnapshotWriter implements EntrySink, Closeable {
         if (blockDataLimit <= 0 || blockDataLimit > MAX_BLOCK_DATA) {
             throw new IllegalArgumentException("blockDataLimit must be in 1.." + MAX_BLOCK_DATA);
         }
-        Files.createDirectories(directory);
         Path temporaryFile = Snapshots.temporaryFileIn(directory);
         Files.deleteIfExists(temporaryFile);
         FileChannel channel = FileChannel.open(temporaryFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);

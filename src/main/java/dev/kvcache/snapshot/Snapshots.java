@@ -1,13 +1,18 @@
 package dev.kvcache.snapshot;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntBinaryOperator;
 
 /**
@@ -20,6 +25,10 @@ public final class Snapshots {
 
     public static final String FILE_NAME = "kv-cache.snapshot";
     static final String TEMPORARY_FILE_NAME = FILE_NAME + ".tmp";
+    /** Held while a snapshot is written, so that two writers never share the temporary file. */
+    static final String LOCK_FILE_NAME = FILE_NAME + ".lock";
+    /** Writers in this JVM (a periodic snapshot and the shutdown one) take turns; the file lock is per process. */
+    private static final ReentrantLock WRITING = new ReentrantLock();
     static final String CORRUPT_SUFFIX = ".corrupt-";
     private static final DateTimeFormatter MOVED_ASIDE_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -41,22 +50,49 @@ public final class Snapshots {
      * then replaces the previous snapshot with it in one atomic rename, after forcing it to disk. The file is
      * streamed: the source may iterate a live map, nothing is collected in memory.
      *
+     * A write started while another thread of this JVM writes waits for it; a write started while another
+     * process writes to the same directory fails.
+     *
      * @throws IOException naming the file and carrying the cause (disk full, directory not writable, thread
-     *     interrupted, or the source's own IOException); the temporary file is deleted then, and the previous
-     *     snapshot is left as it was
+     *     interrupted, another process writing, or the source's own IOException); the temporary file is deleted
+     *     then, and the previous snapshot is left as it was
      */
     public static WriteSummary write(Path directory, EntrySource source) throws IOException {
         return write(directory, source, SnapshotFormat.MAX_BLOCK_DATA);
     }
 
     static WriteSummary write(Path directory, EntrySource source, int blockDataLimit) throws IOException {
-        try (SnapshotWriter writer = SnapshotWriter.open(directory, blockDataLimit)) {
-            source.writeTo(writer);
-            return writer.commit();
+        WRITING.lock();
+        try {
+            Files.createDirectories(directory);
+            try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK_FILE_NAME),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockOrFail(lockFile);
+                    SnapshotWriter writer = SnapshotWriter.open(directory, blockDataLimit)) {
+                source.writeTo(writer);
+                return writer.commit();
+            }
         }
         catch (IOException ex) {
             throw new IOException("Could not write the snapshot " + fileIn(directory) + ": " + ex, ex);
         }
+        finally {
+            WRITING.unlock();
+        }
+    }
+
+    private static FileLock lockOrFail(FileChannel lockFile) throws IOException {
+        FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        }
+        catch (OverlappingFileLockException ex) {
+            lock = null; // held through another channel of this JVM, as another process would
+        }
+        if (lock == null) {
+            throw new IOException("another process is writing a snapshot in this directory");
+        }
+        return lock;
     }
 
     /**

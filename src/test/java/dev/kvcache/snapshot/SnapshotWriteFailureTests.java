@@ -3,10 +3,17 @@ package dev.kvcache.snapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -141,6 +148,46 @@ class SnapshotWriteFailureTests {
         TestEntry.Read read = TestEntry.read(Snapshots.fileIn(directory));
         assertThat(read.result().complete()).isTrue();
         assertThat(read.entries()).containsExactlyElementsOf(next);
+    }
+
+    @Test
+    void aWriteWhileAnotherProcessWritesFailsFast() throws IOException {
+        // A lock held through another channel is what this JVM sees of another process's lock.
+        try (FileChannel lockFile = FileChannel.open(directory.resolve(Snapshots.LOCK_FILE_NAME),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
+            assertThatThrownBy(() -> TestEntry.write(directory, List.of(), SnapshotFormat.MAX_BLOCK_DATA))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("another process is writing a snapshot");
+        }
+        assertPreviousSnapshotIntactAndNoTemporaryFile();
+    }
+
+    @Test
+    void writersOfOneJvmTakeTurnsAndTheResultIsOneOfTheirSnapshotsWhole() throws Exception {
+        List<List<TestEntry>> snapshots = new ArrayList<>();
+        for (int writer = 0; writer < 4; writer++) {
+            List<TestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) {
+                entries.add(new TestEntry("writer" + writer + "-" + i, "x".repeat(100), 0, i));
+            }
+            snapshots.add(entries);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(snapshots.size());
+        try {
+            List<Future<WriteSummary>> writes = new ArrayList<>();
+            for (List<TestEntry> entries : snapshots) {
+                writes.add(pool.submit(() -> TestEntry.write(directory, entries, 4096)));
+            }
+            for (Future<WriteSummary> write : writes) {
+                assertThat(write.get().entries()).isEqualTo(5_000);
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        TestEntry.Read read = TestEntry.read(Snapshots.fileIn(directory));
+        assertThat(read.result().complete()).isTrue();
+        assertThat(snapshots).contains(read.entries());
     }
 
     @Test
