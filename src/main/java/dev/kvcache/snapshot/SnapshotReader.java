@@ -97,7 +97,7 @@ final class SnapshotReader {
         while (true) {
             int headerBytes = readAt(0, FRAME_HEADER_SIZE);
             if (headerBytes == 0) {
-                return stop("truncated: ends at byte " + offset + " after block " + blocks + ", without a trailer");
+                return stop("truncated: ends at byte " + offset + " after " + blocks + " blocks, without a trailer");
             }
             if (headerBytes < FRAME_HEADER_SIZE) {
                 return stop("truncated: ends inside the frame header at byte " + offset);

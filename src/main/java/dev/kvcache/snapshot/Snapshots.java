@@ -11,8 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.IntBinaryOperator;
 
 /**
@@ -27,9 +27,9 @@ public final class Snapshots {
     static final String TEMPORARY_FILE_NAME = FILE_NAME + ".tmp";
     /** Held while a snapshot is written, so that two writers never share the temporary file. */
     static final String LOCK_FILE_NAME = FILE_NAME + ".lock";
+    private static final String CORRUPT_SUFFIX = ".corrupt-";
     /** Writers in this JVM (a periodic snapshot and the shutdown one) take turns; the file lock is per process. */
     private static final ReentrantLock WRITING = new ReentrantLock();
-    static final String CORRUPT_SUFFIX = ".corrupt-";
     private static final DateTimeFormatter MOVED_ASIDE_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 

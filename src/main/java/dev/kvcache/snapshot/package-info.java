@@ -23,5 +23,10 @@
  * A reader checks each block's checksum, and that its entries add up to its length, before it hands out any
  * entry of it; it stops at the first defect. The file is written under a temporary name, forced to disk and
  * then renamed over the previous snapshot, so the real name only ever holds a complete file.
+ *
+ * <h2>Files in the directory</h2>
+ * {@code kv-cache.snapshot} the snapshot; {@code kv-cache.snapshot.tmp} the one being written (a crash's leftover
+ * is replaced by the next write, never read); {@code kv-cache.snapshot.lock} locked while a snapshot is written;
+ * {@code kv-cache.snapshot.corrupt-<UTC time>} a bad snapshot set aside, kept for a post-mortem.
  */
 package dev.kvcache.snapshot;
