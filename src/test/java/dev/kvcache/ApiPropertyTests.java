@@ -48,7 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Property-based tests of the HTTP contract over real HTTP: generated keys, values, bodies, query strings and
- * header blocks, hundreds per property, each checked against a model of the contract (README, "Limits" and
+ * header blocks, hundreds per property, each checked against a model of the contract (docs/api.md, "Limits" and
  * "Errors"), with the failing input made smaller before it is reported.
  *
  * <p>The generators and the small runner ({@link #forAll}) are in this class. Each run draws a new seed and
