@@ -72,9 +72,10 @@ health() { curl -s -o /dev/null -w '%{http_code}' "localhost:$port/actuator/heal
 sampler=$!
 
 budget=$(metric cache.memory.budget)
+empty_used=$(metric cache.memory.used) # the store's own structures: the eviction tuner's ghost table
 entry=$(( $(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' \
   -d "{\"key\":\"$(printf 'probe-%0250d' 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
-  sleep 1; metric cache.memory.used) )) # the weighted size settles after Caffeine's maintenance
+  sleep 1; metric cache.memory.used) - empty_used )) # the weighted size settles after Caffeine's maintenance
 echo "fill: effective budget $((budget / 1048576)) MB; a 256/256 entry weighs $entry bytes;"\
   "$(grep -o 'max heap' "$log" >/dev/null && grep -o 'Cache budget .*max heap' "$log")"
 

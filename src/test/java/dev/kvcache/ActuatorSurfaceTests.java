@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class ActuatorSurfaceTests {
 
-    static final String NO_SUCH_ENDPOINT = "{\"status\":\"ERROR\",\"message\":\"No such endpoint: use POST /put or GET /get?key=\"}";
+    static final String NO_SUCH_ENDPOINT = "{\"status\":\"ERROR\",\"message\":\"No such endpoint: use POST /put, GET /get?key= or DELETE /delete?key=\"}";
 
     /** Every endpoint Boot and its usual add-ons provide, but the four exposed ones, with their sub-paths. */
     static final List<String> UNEXPOSED = List.of("/actuator/env", "/actuator/env/java.home",

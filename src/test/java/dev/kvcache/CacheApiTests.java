@@ -141,10 +141,10 @@ class CacheApiTests {
             {"key":"victim","value":"v"} {}                | Request body must hold one JSON object and nothing after it
             {"key":"victim","value":"v"                    | Malformed JSON at line 1, column 28
             {key:"victim",value:"v"}                       | Malformed JSON at line 1, column 2
-            ["victim","v"]                                 | Request body must be a JSON object: send a JSON object with string fields 'key' and 'value'
-            "victim"                                       | Request body must be a JSON object: send a JSON object with string fields 'key' and 'value'
-            null                                           | Request body is missing or unreadable: send a JSON object with string fields 'key' and 'value'
-            ''                                             | Request body is missing or unreadable: send a JSON object with string fields 'key' and 'value'
+            ["victim","v"]                                 | Request body must be a JSON object: send a JSON object with string fields 'key' and 'value' and, optionally, an integer 'ttl'
+            "victim"                                       | Request body must be a JSON object: send a JSON object with string fields 'key' and 'value' and, optionally, an integer 'ttl'
+            null                                           | Request body is missing or unreadable: send a JSON object with string fields 'key' and 'value' and, optionally, an integer 'ttl'
+            ''                                             | Request body is missing or unreadable: send a JSON object with string fields 'key' and 'value' and, optionally, an integer 'ttl'
             """)
     void badBodiesAnswer400AndStoreNothing(String body, String message) {
         HttpResponse<String> put = http.postJson(body == null ? "" : body);

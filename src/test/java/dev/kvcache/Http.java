@@ -35,6 +35,15 @@ public final class Http {
         return postJson("{\"key\":" + json(key) + ",\"value\":" + json(value) + "}");
     }
 
+    /** A put with its own time to live, written as given ({@code 10}, {@code 1.5}, {@code "10"}, ...). */
+    public HttpResponse<String> put(String key, String value, String ttlJson) {
+        return postJson("{\"key\":" + json(key) + ",\"value\":" + json(value) + ",\"ttl\":" + ttlJson + "}");
+    }
+
+    public HttpResponse<String> deleteKey(String key) {
+        return send(request("/delete?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8)).DELETE().build());
+    }
+
     public HttpResponse<String> postJson(String body) {
         return post("/put", "application/json", BodyPublishers.ofString(body));
     }

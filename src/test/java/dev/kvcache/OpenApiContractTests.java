@@ -225,7 +225,7 @@ class OpenApiContractTests {
             GET     | /actuator/heapdump
             GET     | /actuator/shutdown
             POST    | /actuator/shutdown
-            DELETE  | /delete?key=a
+            DELETE  | /remove?key=a
             """)
     void unknownPathsAnswer404AsDocumented(String method, String path) {
         contract.assertDescribedBy("NoSuchEndpoint", Answer.of(http.send(method, path, null)));

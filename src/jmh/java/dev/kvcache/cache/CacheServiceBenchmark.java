@@ -46,9 +46,9 @@ public class CacheServiceBenchmark {
     @Setup
     public void fill() {
         var settings = new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofMegabytes(256),
-                Duration.ofMinutes(5), Duration.ofMinutes(1), 256, 256);
+                Duration.ofMinutes(5), Duration.ofDays(1), Duration.ofMinutes(1), 256, 256);
         maintenance = Executors.newSingleThreadScheduledExecutor();
-        cache = new CacheService(settings, new CaffeineStore(settings.ttl(), settings.maxMemory().toBytes(),
+        cache = new CacheService(settings, new CaffeineStore(settings.maxMemory().toBytes(),
                 Ticker.systemTicker(), Runnable::run, Scheduler.forScheduledExecutorService(maintenance)));
         var random = new SplittableRandom(42);
         for (int v = 0; v < values.length; v++) {

@@ -38,9 +38,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
-    static final String NO_SUCH_ENDPOINT = "No such endpoint: use POST /put or GET /get?key=";
+    static final String NO_SUCH_ENDPOINT =
+            "No such endpoint: use POST /put, GET /get?key= or DELETE /delete?key=";
 
-    static final String BODY_SHAPE = "send a JSON object with string fields 'key' and 'value'";
+    static final String BODY_SHAPE =
+            "send a JSON object with string fields 'key' and 'value' and, optionally, an integer 'ttl'";
 
     static final String NO_BODY = "Request body is missing or unreadable: " + BODY_SHAPE;
 

@@ -4,6 +4,7 @@ package dev.kvcache.api;
 record ApiResponse(String status, String message) {
 
     static final ApiResponse STORED = new ApiResponse("OK", "Key inserted/updated successfully.");
+    static final ApiResponse DELETED = new ApiResponse("OK", "Key deleted.");
     static final ApiResponse NOT_FOUND = error("Key not found");
 
     static ApiResponse error(String message) {

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
@@ -15,12 +16,13 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The HTTP face of the cache: {@code POST /put} and {@code GET /get?key=}.
+ * The HTTP face of the cache: {@code POST /put}, {@code GET /get?key=} and {@code DELETE /delete?key=}.
  *
  * <p>The two handlers read the request and write the answer themselves, with readers and writers of the
  * application's {@link JsonMapper} made once, and bodies of known length. Spring's message-converter path
@@ -38,6 +40,7 @@ class CacheController {
     private final ObjectReader putRequests;
     private final ObjectWriter entries;
     private final byte[] stored;
+    private final byte[] deleted;
     private final byte[] notFound;
 
     CacheController(CacheService cache, JsonMapper json, ObjectProvider<JsonMapperBuilderCustomizer> customizers) {
@@ -45,6 +48,7 @@ class CacheController {
         this.putRequests = utf8Only(customizers).readerFor(PutRequest.class);
         this.entries = json.writerFor(EntryResponse.class);
         this.stored = json.writeValueAsBytes(ApiResponse.STORED);
+        this.deleted = json.writeValueAsBytes(ApiResponse.DELETED);
         this.notFound = json.writeValueAsBytes(ApiResponse.NOT_FOUND);
     }
 
@@ -65,7 +69,16 @@ class CacheController {
         if (body == null) { // the body was the JSON literal null
             throw new BadRequestException(ApiExceptionHandler.NO_BODY);
         }
-        cache.put(body.key(), body.value());
+        JsonNode ttl = body.ttl();
+        if (ttl == null) {
+            cache.put(body.key(), body.value());
+        }
+        else if (ttl.isIntegralNumber() && ttl.canConvertToLong()) {
+            cache.put(body.key(), body.value(), ttl.longValue());
+        }
+        else { // null, a fraction, a string, a boolean, an object, an integer beyond 64 bits
+            throw new BadRequestException(cache.ttlRule());
+        }
         write(response, HttpServletResponse.SC_OK, stored);
     }
 
@@ -75,6 +88,16 @@ class CacheController {
         Optional<String> value = cache.get(key);
         if (value.isPresent()) {
             write(response, HttpServletResponse.SC_OK, entries.writeValueAsBytes(EntryResponse.of(key, value.get())));
+        }
+        else {
+            write(response, HttpServletResponse.SC_NOT_FOUND, notFound);
+        }
+    }
+
+    @DeleteMapping("/delete")
+    void delete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (cache.delete(keyParameter(request))) {
+            write(response, HttpServletResponse.SC_OK, deleted);
         }
         else {
             write(response, HttpServletResponse.SC_NOT_FOUND, notFound);

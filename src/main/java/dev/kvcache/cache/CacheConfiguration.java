@@ -56,8 +56,8 @@ class CacheConfiguration {
             ScheduledExecutorService cacheMaintenanceExecutor) {
         // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
         // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
-        CaffeineStore store = new CaffeineStore(properties.ttl(), budget.effective(), Ticker.systemTicker(),
-                Runnable::run, Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
+        CaffeineStore store = new CaffeineStore(budget.effective(), Ticker.systemTicker(), Runnable::run,
+                Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
         return store;

@@ -34,6 +34,14 @@ final class CacheMetrics implements MeterBinder {
                 .tags(TAGS)
                 .description("Entries stored or replaced")
                 .register(registry);
+        FunctionCounter.builder("cache.deletes", cache, CacheService::deletedCount)
+                .tags(TAGS).tag("result", "deleted")
+                .description("Deletes that removed a live entry")
+                .register(registry);
+        FunctionCounter.builder("cache.deletes", cache, CacheService::deleteMissCount)
+                .tags(TAGS).tag("result", "missing")
+                .description("Deletes that found no live entry")
+                .register(registry);
         FunctionCounter.builder("cache.evictions", cache, CacheService::evictionCount)
                 .tags(TAGS)
                 .description("Entries removed to stay within the memory budget or because they expired")

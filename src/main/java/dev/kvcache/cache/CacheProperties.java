@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param mode where entries live: {@code local} (this JVM's Caffeine cache) or {@code cluster} (Hazelcast
  *     members sharing one map, see {@code kvcache.cluster.*})
  * @param maxMemory budget for the entries' retained heap; capped at a safe share of the JVM's max heap
- * @param ttl time an entry lives after its last write; {@code 0} disables expiry
+ * @param ttl time an entry lives after its last write, unless the put gives its own; {@code 0} disables expiry
+ * @param maxTtl the longest time to live a put may give an entry (in whole seconds, at least 1)
  * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)
  * @param maxKeyLength longest key accepted, in characters
  * @param maxValueLength longest value accepted, in characters
@@ -28,6 +29,7 @@ public record CacheProperties(
         @DefaultValue("local") @NotNull Mode mode,
         @DefaultValue("1536MB") @NotNull DataSize maxMemory,
         @DefaultValue("5m") @NotNull Duration ttl,
+        @DefaultValue("1d") @NotNull Duration maxTtl,
         @DefaultValue("1m") @NotNull Duration cleanupInterval,
         @DefaultValue("256") @Min(1) @Max(MAX_LENGTH) int maxKeyLength,
         @DefaultValue("256") @Min(0) @Max(MAX_LENGTH) int maxValueLength) {
@@ -47,6 +49,9 @@ public record CacheProperties(
         }
         if (ttl != null && ttl.isNegative()) {
             throw new IllegalArgumentException("kvcache.ttl must be 0 (no expiry) or positive, was " + ttl);
+        }
+        if (maxTtl != null && maxTtl.getSeconds() < 1) {
+            throw new IllegalArgumentException("kvcache.max-ttl must be at least 1s, was " + maxTtl);
         }
         if (cleanupInterval != null && (cleanupInterval.isNegative() || cleanupInterval.isZero())) {
             throw new IllegalArgumentException("kvcache.cleanup-interval must be positive, was " + cleanupInterval);

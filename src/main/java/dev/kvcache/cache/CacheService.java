@@ -1,6 +1,7 @@
 package dev.kvcache.cache;
 
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -13,22 +14,54 @@ public final class CacheService {
     private final EntryStore store;
     private final int maxKeyLength;
     private final int maxValueLength;
+    private final long defaultTtlNanos;
+    private final long maxTtlSeconds;
+    private final String ttlRule;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder puts = new LongAdder();
+    private final LongAdder deleted = new LongAdder();
+    private final LongAdder deleteMisses = new LongAdder();
 
     public CacheService(CacheProperties settings, EntryStore store) {
         this.store = store;
         this.maxKeyLength = settings.maxKeyLength();
         this.maxValueLength = settings.maxValueLength();
+        this.defaultTtlNanos = settings.ttl().toNanos();
+        this.maxTtlSeconds = settings.maxTtl().getSeconds();
+        this.ttlRule = "ttl must be a whole number of seconds from 1 to " + maxTtlSeconds;
     }
 
-    /** Stores the value under the key, replacing any earlier one. */
+    /** Stores the value under the key, replacing any earlier one, for the default time to live. */
     public void put(String key, String value) {
         checkKey(key);
         check("value", value, 0, maxValueLength);
-        store.put(key, value);
+        store.put(key, value, defaultTtlNanos);
         puts.increment();
+    }
+
+    /** Stores the value under the key, replacing any earlier one and its time to live, for {@code ttlSeconds}. */
+    public void put(String key, String value, long ttlSeconds) {
+        checkKey(key);
+        check("value", value, 0, maxValueLength);
+        if (ttlSeconds < 1 || ttlSeconds > maxTtlSeconds) {
+            throw new InvalidEntryException(ttlRule);
+        }
+        store.put(key, value, TimeUnit.SECONDS.toNanos(ttlSeconds));
+        puts.increment();
+    }
+
+    /** What a time to live must be, for a caller that finds it is not a whole number at all. */
+    public String ttlRule() {
+        return ttlRule;
+    }
+
+    /** Removes the key's entry; true if there was a live one. */
+    public boolean delete(String key) {
+        checkKey(key);
+        boolean removed = store.delete(key);
+        (removed ? deleted : deleteMisses).increment();
+        return removed;
     }
 
     /** The value stored under the key, if it is there and has not expired. */
@@ -61,6 +94,16 @@ public final class CacheService {
     /** Calls of {@link #put} that stored an entry. */
     public long putCount() {
         return puts.sum();
+    }
+
+    /** Calls of {@link #delete} that removed a live entry. */
+    public long deletedCount() {
+        return deleted.sum();
+    }
+
+    /** Calls of {@link #delete} that found no live entry. */
+    public long deleteMissCount() {
+        return deleteMisses.sum();
     }
 
     /** Entries removed to stay within the budget or because they expired. */

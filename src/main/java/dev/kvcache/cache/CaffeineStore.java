@@ -1,6 +1,5 @@
 package dev.kvcache.cache;
 
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -35,6 +34,8 @@ public final class CaffeineStore implements EntryStore {
     static final int BUCKETS_PER_BUDGET = 256;
     /** One ghost slot (8 bytes) per this many bytes of budget: a ghost for about every 6 entries of 256/256. */
     static final int BUDGET_BYTES_PER_GHOST = 4096;
+    /** Steps in which Caffeine's maximum follows the reserve's weight. */
+    static final int QUANTA_PER_BUDGET = 64;
 
     private final Cache<Key, byte[]> main;
     private final Policy.Eviction<Key, byte[]> eviction;
@@ -42,11 +43,16 @@ public final class CaffeineStore implements EntryStore {
     private final ReserveTuner tuner;
     private final EntryWeigher weigher = new EntryWeigher(HeapLayout.current());
     private final Ticker ticker;
-    private final long ttlNanos;
+    /** A delete and a promotion of the same key take turns (see {@link #delete}). */
+    private final Object[] keyLocks = new Object[64];
     private final long budgetBytes;
     private final long minHorizon;
     private final long maxHorizon;
     private final long step;
+    /** The granularity of the room Caffeine leaves the reserve (see {@link #fitReserve}). */
+    private final long quantum;
+    /** Bytes of the budget Caffeine's maximum leaves to the reserve now. */
+    private volatile long leftToReserve;
     /** Bytes of entries written so far: the write mark of the newest entry. */
     private final AtomicLong written = new AtomicLong();
     /** Bytes Caffeine has evicted so far; changed only inside Caffeine's eviction, under its lock. */
@@ -59,24 +65,24 @@ public final class CaffeineStore implements EntryStore {
     private long reserveHitsAtLastStep;
 
     /**
-     * @param ttl time an entry lives after its last write; zero for ever
      * @param budgetBytes the effective memory budget (see {@link MemoryBudget})
      * @param ticker the clock for expiry; {@link Ticker#systemTicker()} outside tests
      * @param executor where Caffeine runs its maintenance
      * @param scheduler wakes the cache when the next entry expires, so expired entries leave promptly
      */
-    public CaffeineStore(Duration ttl, long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
+    public CaffeineStore(long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
         this.budgetBytes = budgetBytes;
         this.ticker = ticker;
-        this.ttlNanos = ttl.isZero() ? 0 : ttl.toNanos();
         this.minHorizon = (long) (budgetBytes * MIN_RESERVE_SHARE);
         this.maxHorizon = (long) (budgetBytes * MAX_RESERVE_SHARE);
         this.step = Math.max(1, (long) (budgetBytes * STEP_SHARE));
+        this.quantum = Math.max(1, budgetBytes / QUANTA_PER_BUDGET);
+        this.leftToReserve = quantum;
         this.tuner = new ReserveTuner((int) Math.min(1 << 24, budgetBytes / BUDGET_BYTES_PER_GHOST), step);
         this.reserve = new RecencyReserve(maxHorizon, Math.max(1, budgetBytes / BUCKETS_PER_BUDGET), minHorizon,
                 this::reserveDropped);
         this.main = Caffeine.newBuilder()
-                .maximumWeight(mainMaximum(minHorizon))
+                .maximumWeight(mainMaximum())
                 .weigher(weigher)
                 .expireAfter(new ExpiryInValue())
                 .evictionListener(this::mainEvicted)
@@ -85,16 +91,20 @@ public final class CaffeineStore implements EntryStore {
                 .scheduler(scheduler)
                 .build();
         this.eviction = main.policy().eviction().orElseThrow();
+        for (int i = 0; i < keyLocks.length; i++) {
+            keyLocks[i] = new Object();
+        }
     }
 
     @Override
-    public void put(String key, String value) {
+    public void put(String key, String value, long ttlNanos) {
         Key k = Key.of(key);
         int weight = weigher.weigh(k.length(), value.length());
         long expiresAt = ttlNanos == 0 ? StoredValue.NEVER : ticker.read() + ttlNanos;
         byte[] stored = StoredValue.of(value, written.addAndGet(weight), expiresAt);
         main.put(k, stored);
         reserve.removeUnless(k, stored); // an older write Caffeine evicted earlier must not outlive this one
+        fitReserve();
     }
 
     @Override
@@ -129,13 +139,34 @@ public final class CaffeineStore implements EntryStore {
      */
     private void promote(RecencyReserve.Held held) {
         boolean[] inserted = new boolean[1];
-        main.asMap().computeIfAbsent(held.key, key -> {
-            inserted[0] = reserve.holds(held);
-            return inserted[0] ? held.value : null;
-        });
+        synchronized (keyLock(held.key)) {
+            main.asMap().computeIfAbsent(held.key, key -> {
+                inserted[0] = reserve.holds(held);
+                return inserted[0] ? held.value : null;
+            });
+        }
         if (inserted[0]) {
             reserve.promoted(held);
+            fitReserve();
         }
+    }
+
+    /**
+     * Removes the key from Caffeine, then from the reserve: an eviction of the key in between (which moves it to
+     * the reserve inside Caffeine's computation for the key) is then undone too. A promotion could put the entry
+     * back into Caffeine in between, so the two take turns on a lock of the key's.
+     */
+    @Override
+    public boolean delete(String key) {
+        Key k = Key.of(key);
+        synchronized (keyLock(k)) {
+            boolean live = main.asMap().remove(k) != null; // null for an entry that expired, too
+            return reserve.remove(k, ticker.read()) || live;
+        }
+    }
+
+    private Object keyLock(Key key) {
+        return keyLocks[key.hashCode() & (keyLocks.length - 1)];
     }
 
     @Override
@@ -159,6 +190,11 @@ public final class CaffeineStore implements EntryStore {
         return evictions.sum();
     }
 
+    /** True if the reserve holds a live entry for the key (for tests of the policy). */
+    boolean inReserve(String key) {
+        return reserve.get(Key.of(key), ticker.read()) != null;
+    }
+
     /** The share of the budget the reserve has now. */
     double reserveShare() {
         return (double) reserve.horizon() / budgetBytes;
@@ -169,18 +205,42 @@ public final class CaffeineStore implements EntryStore {
     public void cleanUp() {
         main.cleanUp();
         evictions.add(reserve.removeExpired(ticker.read()));
+        fitReserve();
     }
 
-    /** What Caffeine may hold when the reserve has this horizon: the budget less the reserve and the ghosts. */
-    private long mainMaximum(long horizon) {
-        return Math.max(0, budgetBytes - reserve.capacity(horizon) - tuner.bytes());
+    /** What Caffeine may hold: the budget less what it leaves to the reserve, and the ghosts. */
+    private long mainMaximum() {
+        return Math.max(0, budgetBytes - leftToReserve - tuner.bytes());
     }
 
     /**
-     * Moves budget by the tuner's steps; the side that shrinks gives it up before the other grows. The reserve may
-     * grow only while its hits per byte, since the last step, are at least Caffeine's: ghosts see only the next
-     * step, and a reserve that catches a few frequent keys on their way out must not starve the Caffeine that
-     * would keep them all.
+     * Keeps Caffeine's maximum at the budget less the reserve's weight, so that one budget covers both and the
+     * reserve takes room only as it fills (a cache that has never evicted has the whole budget for Caffeine).
+     * The room left to the reserve moves in quanta of 1/64 of the budget, between half a quantum and three quanta
+     * above its weight: what one put moves into the reserve stays well within the first, and Caffeine's maximum
+     * changes rarely (each change restarts the adaptation of Caffeine's own admission window).
+     */
+    private void fitReserve() {
+        long weight = reserve.weight();
+        long left = leftToReserve;
+        if (weight + quantum / 2 > left || weight + 3 * quantum < left) {
+            synchronized (this) {
+                weight = reserve.weight();
+                long fitted = (weight / quantum + 2) * quantum;
+                if (fitted != leftToReserve && (weight + quantum / 2 > leftToReserve || weight + 3 * quantum < leftToReserve)) {
+                    leftToReserve = fitted;
+                    eviction.setMaximum(mainMaximum());
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves the reserve's horizon by the tuner's steps, within its bounds. The reserve may grow only while its
+     * hits per byte, since the last step, are at least Caffeine's: ghosts see only the next step, and a reserve
+     * that catches a few frequent keys on their way out must not starve the Caffeine that would keep them all.
+     * A larger horizon takes room from Caffeine as the reserve fills; a smaller one drops buckets at once and
+     * gives their room back.
      */
     private synchronized void tune(int steps) {
         long mainHitsNow = mainHits.sum();
@@ -191,13 +251,9 @@ public final class CaffeineStore implements EntryStore {
         reserveHitsAtLastStep = reserveHitsNow;
         long horizon = reserve.horizon();
         long target = Math.max(minHorizon, Math.min(maxHorizon, horizon + steps * step));
-        if (target > horizon && reserveDensity >= mainDensity) {
-            eviction.setMaximum(mainMaximum(target));
+        if (target < horizon || (target > horizon && reserveDensity >= mainDensity)) {
             reserve.setHorizon(target, written.get());
-        }
-        else if (target < horizon) {
-            reserve.setHorizon(target, written.get());
-            eviction.setMaximum(mainMaximum(target));
+            fitReserve();
         }
     }
 

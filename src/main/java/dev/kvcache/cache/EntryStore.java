@@ -7,11 +7,14 @@ package dev.kvcache.cache;
  */
 public interface EntryStore {
 
-    /** Stores the value under the key, replacing any earlier one. */
-    void put(String key, String value);
+    /** Stores the value under the key, replacing any earlier one, to live {@code ttlNanos} (0: for ever). */
+    void put(String key, String value, long ttlNanos);
 
     /** The value under the key, or null when there is none or it expired. */
     String get(String key);
+
+    /** Removes the key's entry; true if there was a live one. */
+    boolean delete(String key);
 
     /** Entries held (in a cluster: those this member owns). */
     long size();

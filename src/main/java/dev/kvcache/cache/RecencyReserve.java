@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * <p>Entries are kept in buckets by write mark (see {@link StoredValue}), each covering {@code bucketSpan} bytes
  * of writes, in a ring. Once the writes have moved a whole bucket past the horizon, the bucket is dropped
  * wholesale. So the entries held were all written within the last {@code horizon + bucketSpan} bytes of writes
- * and, as every byte written is counted in one entry only, weigh at most {@link #capacity(long)}. An entry read
+ * and, as every byte written is counted in one entry only, weigh at most that (plus the one entry straddling the
+ * oldest bucket's start), however much Caffeine evicts. An entry read
  * here goes back to Caffeine, which counts the read in its frequency sketch; it stays here as well (so that a
  * reader who looked in Caffeine just before cannot miss it here just after) until its bucket is dropped, or
  * Caffeine evicts it again and it comes back as a new holding of the same write.
@@ -72,14 +73,6 @@ final class RecencyReserve {
         this.tails = new Held[buckets];
         this.bucketWeights = new long[buckets];
         this.mask = buckets - 1;
-    }
-
-    /**
-     * The most the reserve can weigh with this horizon, in bytes, whatever is written: the horizon, the oldest
-     * bucket's span, and the entry that straddles that bucket's start (at most a span too, for any sensible span).
-     */
-    long capacity(long horizon) {
-        return horizon + 2 * bucketSpan;
     }
 
     /** Heap the buckets' entries take, as weighed, including those replaced since but not yet dropped. */
@@ -162,6 +155,16 @@ final class RecencyReserve {
             left(held);
             return null;
         });
+    }
+
+    /** Forgets the key (a delete); true if a live entry was held. */
+    boolean remove(Key key, long now) {
+        Held held = entries.remove(key);
+        if (held == null) {
+            return false;
+        }
+        left(held);
+        return !StoredValue.expired(held.value, now);
     }
 
     /** Forgets the entries that have expired at {@code now}; returns how many. */

@@ -2,6 +2,7 @@ package dev.kvcache.cluster;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import com.hazelcast.cluster.Cluster;
 import com.hazelcast.config.Config;
@@ -81,9 +82,16 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
     }
 
     @Override
-    public void put(String key, String value) {
-        // As bytes, one per ASCII character; set, not put: no old value sent back over the network.
-        map.set(key, value.getBytes(StandardCharsets.ISO_8859_1));
+    public void put(String key, String value, long ttlNanos) {
+        // As bytes, one per ASCII character; set, not put: no old value sent back over the network. Hazelcast
+        // counts whole seconds and takes 0 for 'for ever', as the store does.
+        map.set(key, value.getBytes(StandardCharsets.ISO_8859_1), ttlSeconds(Duration.ofNanos(ttlNanos)),
+                TimeUnit.SECONDS);
+    }
+
+    @Override
+    public boolean delete(String key) {
+        return map.remove(key) != null; // null also for an entry that expired
     }
 
     @Override

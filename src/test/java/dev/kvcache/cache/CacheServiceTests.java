@@ -115,6 +115,50 @@ class CacheServiceTests {
     }
 
     @Test
+    void aPutsOwnTtlReplacesTheDefaultAndTheEarlierOne() {
+        CacheService cache = cache();
+        cache.put("short", "v", 10);
+        cache.put("long", "v", 86_400);
+        cache.put("replaced", "v", 10);
+        cache.put("replaced", "w"); // back to the default, 5 minutes
+        nanos.addAndGet(Duration.ofSeconds(10).toNanos());
+        assertThat(cache.get("short")).isEmpty();
+        assertThat(cache.get("replaced")).contains("w");
+        nanos.addAndGet(Duration.ofMinutes(5).toNanos());
+        assertThat(cache.get("replaced")).isEmpty();
+        assertThat(cache.get("long")).contains("v");
+        nanos.addAndGet(Duration.ofDays(1).toNanos());
+        assertThat(cache.get("long")).isEmpty();
+    }
+
+    @Test
+    void ttlOutsideOneSecondToTheMaximumIsRefusedAndStoresNothing() {
+        CacheService cache = cache();
+        for (long ttl : new long[] { 0, -1, 86_401, Long.MAX_VALUE, Long.MIN_VALUE }) {
+            assertThatThrownBy(() -> cache.put("k", "v", ttl)).isInstanceOf(InvalidEntryException.class)
+                    .hasMessage("ttl must be a whole number of seconds from 1 to 86400");
+        }
+        assertThat(cache.size()).isZero();
+        assertThat(cache.putCount()).isZero();
+    }
+
+    @Test
+    void deleteRemovesALiveEntryAndCountsWhatItFound() {
+        CacheService cache = cache();
+        cache.put("k", "v");
+        cache.put("expiring", "v", 1);
+        assertThat(cache.delete("k")).isTrue();
+        assertThat(cache.get("k")).isEmpty();
+        assertThat(cache.delete("k")).as("deleted before").isFalse();
+        assertThat(cache.delete("never")).isFalse();
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(cache.delete("expiring")).as("expired").isFalse();
+        assertThat(cache.deletedCount()).isEqualTo(1);
+        assertThat(cache.deleteMissCount()).isEqualTo(3);
+        assertThatThrownBy(() -> cache.delete("")).hasMessage("key must not be empty");
+    }
+
+    @Test
     void rejectsInvalidKeysAndValuesAndStoresNothing() {
         CacheService cache = cache();
         assertThatThrownBy(() -> cache.put(null, "v")).isInstanceOf(InvalidEntryException.class)

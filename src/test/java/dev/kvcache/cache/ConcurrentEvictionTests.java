@@ -34,8 +34,8 @@ class ConcurrentEvictionTests {
     private record Done(String key, long completedBefore) {
     }
 
-    private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET),
-            LocalCaches.store(BUDGET, Duration.ofMinutes(5), Ticker.systemTicker()));
+    private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET, Duration.ofMinutes(5)),
+            LocalCaches.store(BUDGET, Ticker.systemTicker()));
     private final AtomicLong completed = new AtomicLong();
     private final AtomicReferenceArray<Done> recent = new AtomicReferenceArray<>(1 << 14);
     private final AtomicLong writes = new AtomicLong();

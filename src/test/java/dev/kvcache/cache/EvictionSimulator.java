@@ -71,7 +71,7 @@ public final class EvictionSimulator {
 
     static Row run(Workload workload, int capacity, long seed) {
         CaffeineStore store = store(capacity);
-        var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes()), store),
+        var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(), Duration.ofMinutes(5)), store),
                 "v".repeat(VALUE_LENGTH));
         return new Row(workload, workload.hitRatios(service, capacity, seed), store.reserveShare(),
                 run(workload, capacity, seed, entries -> SimulatedCache.caffeineAlone(entries, entryWeight())),
@@ -91,7 +91,7 @@ public final class EvictionSimulator {
     /** The real store with a budget of {@code capacity} entries of the simulations' shape, on a clock that stands. */
     static CaffeineStore store(int capacity) {
         var clock = new AtomicLong();
-        return LocalCaches.store((long) capacity * entryWeight(), Duration.ofMinutes(5), clock::get);
+        return LocalCaches.store((long) capacity * entryWeight(), clock::get);
     }
 
     private static String caffeineVersion() {

@@ -14,18 +14,18 @@ final class LocalCaches {
     }
 
     static CacheService create(long budgetBytes, Duration ttl, Ticker ticker) {
-        return new CacheService(settings(budgetBytes), store(budgetBytes, ttl, ticker));
+        return new CacheService(settings(budgetBytes, ttl), store(budgetBytes, ticker));
     }
 
     /** The store alone, as {@link #create} builds it. */
-    static CaffeineStore store(long budgetBytes, Duration ttl, Ticker ticker) {
-        return new CaffeineStore(ttl, budgetBytes, ticker, Runnable::run, Scheduler.disabledScheduler());
+    static CaffeineStore store(long budgetBytes, Ticker ticker) {
+        return new CaffeineStore(budgetBytes, ticker, Runnable::run, Scheduler.disabledScheduler());
     }
 
-    /** The default settings with this budget. */
-    static CacheProperties settings(long budgetBytes) {
-        return new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofBytes(budgetBytes), Duration.ofMinutes(5),
-                Duration.ofMinutes(1), 256, 256);
+    /** The default settings with this budget and time to live. */
+    static CacheProperties settings(long budgetBytes, Duration ttl) {
+        return new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofBytes(budgetBytes), ttl,
+                Duration.ofDays(1), Duration.ofMinutes(1), 256, 256);
     }
 
     /** What the store's weigher makes of an entry of these lengths (with expiry). */

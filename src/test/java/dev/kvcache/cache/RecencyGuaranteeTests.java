@@ -21,10 +21,20 @@ class RecencyGuaranteeTests {
     private static final long BUDGET = 4_000_000;
 
     private final AtomicLong nanos = new AtomicLong();
-    private final CaffeineStore store = LocalCaches.store(BUDGET, Duration.ofMinutes(5), nanos::get);
-    private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET), store);
+    private final CaffeineStore store = LocalCaches.store(BUDGET, nanos::get);
+    private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET, Duration.ofMinutes(5)), store);
     private final SplittableRandom random = new SplittableRandom(11);
     private final List<String[]> writes = new ArrayList<>();
+
+    @Test
+    void nothingIsEvictedBelowNineteenTwentiethsOfTheBudget() {
+        writeUniqueEntries(BUDGET * 19 / 20);
+        cache.cleanUp();
+        assertThat(cache.evictionCount()).isZero();
+        for (String[] write : writes) {
+            assertThat(cache.get(write[0])).as(write[0]).contains(write[1]);
+        }
+    }
 
     @Test
     void theNewestTenthOfTheBudgetIsReadableAfterAWriteOnlyFlood() {
@@ -73,6 +83,43 @@ class RecencyGuaranteeTests {
             writeUniqueEntries(BUDGET / 40);
             assertThat(cache.get("k")).as("after %d rounds of writes", i).contains("new");
         }
+    }
+
+    @Test
+    void anOlderWriteInTheReserveNeverOutlivesANewerOneThatExpiredOrWasDeleted() {
+        writeUniqueEntries(2 * BUDGET); // full: Caffeine rejects newcomers written once
+        cache.put("expires", "old", 3_600);
+        cache.put("deleted", "old", 3_600);
+        writeUniqueEntries(BUDGET / 40);
+        assertThat(store.inReserve("expires")).isTrue();
+        assertThat(store.inReserve("deleted")).isTrue();
+        cache.put("expires", "new", 1);
+        cache.put("deleted", "new");
+        assertThat(cache.get("expires")).contains("new");
+        assertThat(cache.delete("deleted")).isTrue();
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        for (int i = 0; i < 5; i++) {
+            assertThat(cache.get("expires")).isEmpty();
+            assertThat(cache.get("deleted")).isEmpty();
+            writeUniqueEntries(BUDGET / 40);
+        }
+    }
+
+    @Test
+    void deleteRemovesAnEntryTheReserveHolds() {
+        writeUniqueEntries(2 * BUDGET);
+        cache.put("read", "v");
+        cache.put("unread", "v");
+        writeUniqueEntries(BUDGET / 40);
+        assertThat(store.inReserve("read")).isTrue();
+        assertThat(store.inReserve("unread")).isTrue();
+        assertThat(cache.get("read")).contains("v"); // promoted to Caffeine, and still in the reserve
+        assertThat(cache.delete("unread")).isTrue();
+        assertThat(cache.get("unread")).isEmpty();
+        assertThat(cache.delete("read")).isTrue();
+        assertThat(store.inReserve("read")).isFalse();
+        assertThat(cache.get("read")).isEmpty();
+        assertThat(cache.delete("read")).isFalse();
     }
 
     @Test
