@@ -15,7 +15,8 @@ RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -DskipTests \
  && java -Djarmode=tools -jar target/kv-cache.jar extract --layers --launcher --destination target/extracted
 
 FROM eclipse-temurin:25-jre
-RUN groupadd --system kvcache && useradd --system --gid kvcache --no-create-home kvcache
+RUN groupadd --system kvcache && useradd --system --gid kvcache --no-create-home kvcache \
+ && mkdir /data && chown kvcache:kvcache /data
 WORKDIR /app
 # Least to most often changed, so that a code change rebuilds only the last layer.
 COPY --from=build /src/target/extracted/dependencies/ ./
@@ -26,6 +27,10 @@ USER kvcache
 EXPOSE 7171
 # glibc's per-thread malloc arenas add native memory that a 2 GiB limit cannot spare.
 ENV MALLOC_ARENA_MAX=2
+# Warm restart: the cache is written to /data at shutdown and read back at start (docs/operations.md), so that
+# `docker restart` and `docker run -v kvdata:/data` keep it. KVCACHE_SNAPSHOT_DIR= (empty) turns it off.
+ENV KVCACHE_SNAPSHOT_DIR=/data
+VOLUME /data
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7171 && printf "GET /actuator/health/liveness HTTP/1.0\r\n\r\n" >&3 && grep -q "\"UP\"" <&3'
 # Heap is 75% of the container's memory (1.5 GiB of 2 GiB); the rest is metaspace, code, threads and G1's own

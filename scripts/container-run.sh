@@ -3,22 +3,25 @@
 # Dockerfile's build stage, the Dockerfile's ENV lines exported, and its ENTRYPOINT (the same java flags and
 # main class) started on JDK 25 from the extracted folder.
 #
-#   scripts/container-run.sh [--memory 2g] [--cpus 2] [application args...]
+#   scripts/container-run.sh [--memory 2g] [--cpus 2] [--data DIR] [application args...]
 #   KVCACHE_JAR=other.jar scripts/container-run.sh ...     (default: target/kv-cache.jar)
 #   KVCACHE_DOCKERFILE=other/Dockerfile ...                 (another ENTRYPOINT to measure; default: Dockerfile)
 #
 # --memory / --cpus start the JVM inside a cgroup (v1) of its own with that memory limit and CPU quota, which
 # is what `docker run -m 2g --cpus 2` does; the cgroup is removed on exit. Application args go after the main
 # class, as with `docker run kv-cache --kvcache.ttl=1m`; JVM options go in JAVA_TOOL_OPTIONS, as with
-# `docker run -e JAVA_TOOL_OPTIONS=...`. Needs root for the cgroup.
+# `docker run -e JAVA_TOOL_OPTIONS=...`. Needs root for the cgroup. The image's volume /data (where the cache's
+# snapshot lives) is DIR with --data, as with `docker run -v DIR:/data`, else a folder of this run, removed on
+# exit (a container without a volume).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-memory="" cpus=""
+memory="" cpus="" data=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --memory) memory="$2"; shift 2 ;;
     --cpus) cpus="$2"; shift 2 ;;
+    --data) data="$(mkdir -p "$2" && readlink -f "$2")"; shift 2 ;;
     *) break ;;
   esac
 done
@@ -44,6 +47,10 @@ done
 dockerfile="${KVCACHE_DOCKERFILE:-Dockerfile}"
 while IFS='=' read -r name value; do export "$name=$value"; done \
   < <(sed -n 's/^ENV \([A-Z_]*\)=\(.*\)$/\1=\2/p' "$dockerfile")
+if [[ "${KVCACHE_SNAPSHOT_DIR:-}" == /data ]]; then # the image's volume
+  export KVCACHE_SNAPSHOT_DIR="${data:-$PWD/$work/data}"
+  mkdir -p "$KVCACHE_SNAPSHOT_DIR"
+fi
 read -r -a command <<< "$(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$dockerfile" | tr -d '",')"
 command[0]="$java"
 echo "container-run: ${command[*]} $*" >&2

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Smoke test of the container's command line: starts kv-cache with the Dockerfile's ENTRYPOINT inside a 2 GiB,
 # 2-CPU cgroup (scripts/container-run.sh), checks the HEALTHCHECK command, a put and a get, then stops it with
-# SIGTERM as `docker stop` would and expects the drain (readiness DOWN, requests still served) and exit 0.
+# SIGTERM as `docker stop` would and expects the drain (readiness DOWN, requests still served) and exit 0; then
+# starts it again on the same volume (/data: warm restart) and expects the entry back.
 # Prints what it checked; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=7171
 log=target/container-smoke.log
+data=target/container-smoke-data # the image's volume, kept from one run to the next as `docker run -v` would
 mkdir -p target
+rm -rf "$data"
 
 fail() { echo "container-smoke: FAIL: $*" >&2; tail -n 40 "$log" >&2 || true; exit 1; }
 
@@ -17,19 +20,22 @@ if ! { mkdir -p /sys/fs/cgroup/memory/kvcache-probe-$$ && rmdir /sys/fs/cgroup/m
   limits=()
 fi
 
-started=$(date +%s%N)
-scripts/container-run.sh "${limits[@]}" > "$log" 2>&1 &
-runner=$!
-trap 'kill $runner 2>/dev/null || true' EXIT
+start() {
+  started=$(date +%s%N)
+  scripts/container-run.sh "${limits[@]}" --data "$data" > "$log" 2>&1 &
+  runner=$!
+  trap 'kill $runner 2>/dev/null || true' EXIT
+  for _ in $(seq 1 120); do
+    curl -fs "localhost:$port/actuator/health/readiness" >/dev/null 2>&1 && break
+    kill -0 $runner 2>/dev/null || fail "the service exited during start-up"
+    sleep 0.25
+  done
+  ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  curl -fs "localhost:$port/actuator/health/readiness" >/dev/null || fail "not ready after 30 s"
+  echo "container-smoke: ready in ${ready_ms} ms (including layer extraction); $(grep -o 'Started KvCacheApplication in [0-9.]* seconds' "$log")"
+}
 
-for _ in $(seq 1 120); do
-  curl -fs "localhost:$port/actuator/health/readiness" >/dev/null 2>&1 && break
-  kill -0 $runner 2>/dev/null || fail "the service exited during start-up"
-  sleep 0.25
-done
-ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
-curl -fs "localhost:$port/actuator/health/readiness" >/dev/null || fail "not ready after 30 s"
-echo "container-smoke: ready in ${ready_ms} ms (including layer extraction); $(grep -o 'Started KvCacheApplication in [0-9.]* seconds' "$log")"
+start
 
 healthcheck=$(sed -n "s/^  CMD \(.*\)$/\1/p" Dockerfile)
 eval "$healthcheck" || fail "HEALTHCHECK command failed"
@@ -64,4 +70,20 @@ set -e
 trap - EXIT
 [[ $status -eq 0 ]] || fail "exit status $status after SIGTERM"
 grep -q 'Graceful shutdown complete' "$log" || fail "no graceful shutdown in the log"
-echo "container-smoke: stopped cleanly on SIGTERM (status $status)"
+grep -q 'Shutdown snapshot: 1 entries' "$log" && [[ -s "$data/kv-cache.snapshot" ]] \
+  || fail "no snapshot written at shutdown: $(grep -i snapshot "$log")"
+echo "container-smoke: stopped cleanly on SIGTERM (status $status), the snapshot written to the volume"
+
+# Warm restart: the same volume, a new process; the entry is back.
+start
+grep -q 'Loaded 1 entries' "$log" || fail "the snapshot was not loaded: $(grep -i snapshot "$log")"
+get=$(curl -s "localhost:$port/get?key=smoke")
+[[ "$get" == '{"status":"OK","key":"smoke","value":"ok"}' ]] || fail "after the restart get answered $get"
+echo "container-smoke: after a restart on the same volume the entry is back ($(grep -o 'Loaded 1 entries.* ms' "$log"))"
+kill -TERM "$(pgrep -P $runner | head -n 1)"
+set +e
+wait $runner
+status=$?
+set -e
+trap - EXIT
+[[ $status -eq 0 ]] || fail "exit status $status after the second SIGTERM"

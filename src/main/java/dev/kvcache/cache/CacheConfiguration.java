@@ -1,5 +1,6 @@
 package dev.kvcache.cache;
 
+import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.AvailabilityState;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
@@ -61,6 +66,35 @@ class CacheConfiguration {
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
         return store;
+    }
+
+    /** Warm restart (local mode): the snapshot loaded at start, written at shutdown and every interval. */
+    @Bean(initMethod = "start", destroyMethod = "close")
+    @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
+    WarmRestart warmRestart(SnapshotProperties snapshots, CaffeineStore store) {
+        if (!snapshots.enabled()) {
+            return WarmRestart.disabled(store);
+        }
+        log.info("Warm restart: snapshots in {}, {}", snapshots.dir(), snapshots.interval().isZero()
+                ? "written at shutdown" : "written at shutdown and every " + snapshots.interval());
+        return new WarmRestart(store, Path.of(snapshots.dir()), snapshots.interval());
+    }
+
+    /**
+     * Readiness is DOWN until the snapshot is loaded (liveness is UP meanwhile). Replaces Boot's indicator of
+     * the same name, so the readiness group needs no change; cluster mode has its own.
+     */
+    @Bean
+    @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
+    ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
+            WarmRestart warmRestart) {
+        return new ReadinessStateHealthIndicator(availability) {
+            @Override
+            protected AvailabilityState getState(ApplicationAvailability applicationAvailability) {
+                AvailabilityState state = super.getState(applicationAvailability);
+                return warmRestart.loaded() ? state : ReadinessState.REFUSING_TRAFFIC;
+            }
+        };
     }
 
     @Bean

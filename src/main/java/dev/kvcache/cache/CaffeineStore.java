@@ -1,5 +1,7 @@
 package dev.kvcache.cache;
 
+import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,6 +13,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.kvcache.snapshot.EntrySink;
 
 /**
  * The local store: a Caffeine cache (W-TinyLFU, bounded by the entries' retained heap, see {@link EntryWeigher})
@@ -188,6 +191,67 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public long evictionCount() {
         return evictions.sum();
+    }
+
+    /**
+     * Hands every live entry to the sink, for a snapshot, while the store goes on serving: Caffeine's and the
+     * reserve's maps are walked as they are (weakly consistent: an entry written meanwhile may or may not be in),
+     * nothing is copied first. A value's bytes never change once stored, so no entry is ever written torn.
+     */
+    void writeEntriesTo(EntrySink sink) throws IOException {
+        long nowNanos = ticker.read();
+        long nowMillis = System.currentTimeMillis();
+        for (Map.Entry<Key, byte[]> entry : main.asMap().entrySet()) {
+            write(sink, entry.getKey(), entry.getValue(), nowNanos, nowMillis);
+        }
+        for (RecencyReserve.Held held : reserve.held()) {
+            if (!held.promoted) { // a promoted one is in Caffeine too, and written from there
+                write(sink, held.key, held.value, nowNanos, nowMillis);
+            }
+        }
+    }
+
+    private static void write(EntrySink sink, Key key, byte[] stored, long nowNanos, long nowMillis)
+            throws IOException {
+        if (StoredValue.expired(stored, nowNanos)) {
+            return;
+        }
+        long remaining = StoredValue.remaining(stored, nowNanos);
+        // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
+        long expiresAt = remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000;
+        byte[] keyBytes = key.bytes();
+        sink.add(keyBytes, 0, keyBytes.length, stored, StoredValue.HEADER, StoredValue.length(stored),
+                expiresAt, StoredValue.writeMark(stored));
+    }
+
+    /** The weight of an entry of these lengths, as the store counts it. */
+    int weigh(int keyLength, int valueLength) {
+        return weigher.weigh(keyLength, valueLength);
+    }
+
+    /** What the store can take in without evicting anything, for restoring a snapshot into an empty store. */
+    long restorableBytes() {
+        return mainMaximum();
+    }
+
+    /**
+     * Prepares for restoring entries written up to {@code maxWriteOrder}: the writes from now on come after
+     * them, so the entries keep their order (what the recency reserve protects after a restart).
+     */
+    void beforeRestoring(long maxWriteOrder) {
+        written.accumulateAndGet(maxWriteOrder, Math::max);
+    }
+
+    /**
+     * Restores an entry read from a snapshot, with its write order and its expiry, unless the key was written
+     * since the store started (that write is the newer one).
+     *
+     * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
+     */
+    void restore(byte[] key, byte[] value, long expiresAtEpochMillis, long writeOrder) {
+        long expiresAt = expiresAtEpochMillis == 0 ? StoredValue.NEVER
+                : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
+        main.asMap().putIfAbsent(Key.ofBytes(key), StoredValue.of(value, writeOrder, expiresAt));
     }
 
     /** True if the reserve holds a live entry for the key (for tests of the policy). */

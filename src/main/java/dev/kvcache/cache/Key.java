@@ -23,8 +23,18 @@ final class Key implements Comparable<Key> {
         return new Key(ascii.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /** The key of these bytes, which it keeps (the caller gives them up). */
+    static Key ofBytes(byte[] bytes) {
+        return new Key(bytes);
+    }
+
     int length() {
         return bytes.length;
+    }
+
+    /** The key's own bytes, not a copy: for writing them out, never to change. */
+    byte[] bytes() {
+        return bytes;
     }
 
     @Override

@@ -181,6 +181,11 @@ final class RecencyReserve {
         return removed[0];
     }
 
+    /** The entries held (a live view; promoted and expired ones included). */
+    Iterable<Held> held() {
+        return entries.values();
+    }
+
     /** Moves the horizon; a smaller one drops, before returning, the buckets now past it. */
     void setHorizon(long horizon, long written) {
         lock.lock();

@@ -72,6 +72,19 @@ final class StoredValue {
         return expiresAt == NEVER ? Long.MAX_VALUE : Math.max(0, expiresAt - now);
     }
 
+    /** The array of a value given as bytes (read from a snapshot), with this header. */
+    static byte[] of(byte[] value, long writeMark, long expiresAt) {
+        byte[] stored = new byte[HEADER + value.length];
+        LONGS.set(stored, 0, writeMark);
+        LONGS.set(stored, 8, expiresAt);
+        System.arraycopy(value, 0, stored, HEADER, value.length);
+        return stored;
+    }
+
+    static int length(byte[] stored) {
+        return stored.length - HEADER;
+    }
+
     static String text(byte[] stored) {
         return new String(stored, HEADER, stored.length - HEADER, StandardCharsets.ISO_8859_1);
     }

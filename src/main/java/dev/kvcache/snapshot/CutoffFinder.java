@@ -15,6 +15,7 @@ final class CutoffFinder {
     private long[] writeOrders = new long[1 << 16];
     private int[] weights = new int[1 << 16];
     private int size;
+    private long maxWriteOrder = Long.MIN_VALUE;
 
     private CutoffFinder() {
     }
@@ -44,6 +45,7 @@ final class CutoffFinder {
         writeOrders[size] = writeOrder;
         weights[size] = weight;
         size++;
+        maxWriteOrder = Math.max(maxWriteOrder, writeOrder);
     }
 
     /**
@@ -93,7 +95,8 @@ final class CutoffFinder {
             keptEntries += gt - lt;
             to = lt;
         }
-        return new LoadCutoff(minWriteOrder, keptEntries, keptWeight, size - keptEntries, total - keptWeight, scan);
+        return new LoadCutoff(minWriteOrder, maxWriteOrder, keptEntries, keptWeight, size - keptEntries,
+                total - keptWeight, scan);
     }
 
     private long sum(int from, int to) {

@@ -1,0 +1,172 @@
+package dev.kvcache.cache;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.kvcache.snapshot.LoadCutoff;
+import dev.kvcache.snapshot.ReadResult;
+import dev.kvcache.snapshot.SnapshotEntry;
+import dev.kvcache.snapshot.Snapshots;
+import dev.kvcache.snapshot.WriteSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the local store's content across restarts: at start, loads the snapshot of {@code kvcache.snapshot.dir}
+ * (on a thread of its own, while readiness stays DOWN); at shutdown, once the web server has stopped and the
+ * requests in flight are done, writes every live entry with its absolute expiry time into a new snapshot, and
+ * with {@code kvcache.snapshot.interval} also periodically while serving. A bad file never stops the service:
+ * it is logged, moved aside, and what verified before the defect is loaded.
+ */
+final class WarmRestart implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmRestart.class);
+
+    private final CaffeineStore store;
+    private final Path directory;
+    private final Duration interval;
+    private final ScheduledExecutorService executor;
+    /** The start-up load is over, however it went: the store can serve. */
+    private volatile boolean loaded;
+    /** The start-up load ran to its end (not cut short by a shutdown): the store may replace the snapshot. */
+    private volatile boolean restored;
+    private volatile boolean closing;
+
+    WarmRestart(CaffeineStore store, Path directory, Duration interval) {
+        this.store = store;
+        this.directory = directory;
+        this.interval = interval;
+        this.executor = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "kvcache-snapshot");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** No snapshots ({@code kvcache.snapshot.dir} unset): nothing to load, nothing to write. */
+    static WarmRestart disabled(CaffeineStore store) {
+        WarmRestart none = new WarmRestart(store, null, Duration.ZERO);
+        none.loaded = true;
+        return none;
+    }
+
+    /** Starts loading the snapshot, then the periodic snapshots if an interval is set. */
+    void start() {
+        if (directory == null) {
+            return;
+        }
+        executor.execute(this::load);
+        if (!interval.isZero()) {
+            long millis = interval.toMillis();
+            executor.scheduleWithFixedDelay(() -> {
+                if (restored) {
+                    write("Periodic snapshot");
+                }
+            }, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** True once the snapshot is loaded (or there was none, or it could not be read): the store can serve. */
+    boolean loaded() {
+        return loaded;
+    }
+
+    /** Writes the shutdown snapshot, unless the start-up load never finished (its file must not be replaced). */
+    @Override
+    public void close() {
+        if (directory == null) {
+            executor.shutdownNow();
+            return;
+        }
+        closing = true;
+        executor.shutdownNow(); // a load or a periodic snapshot under way is cut short, leaving the file as it was
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        if (!restored) {
+            log.warn("Shutdown snapshot not written: the snapshot loaded at start-up was not complete yet, so {} "
+                    + "is left as it was", Snapshots.fileIn(directory));
+            return;
+        }
+        write("Shutdown snapshot");
+    }
+
+    private void load() {
+        try {
+            Path file = Snapshots.fileIn(directory);
+            long started = System.nanoTime();
+            // One pass for the write orders: what fits the budget (the newest), and where this process's writes
+            // begin so that they come after every restored one.
+            LoadCutoff fit = Snapshots.findCutoff(file, store.restorableBytes(), System.currentTimeMillis(),
+                    store::weigh);
+            if (fit.scan().status() == ReadResult.Status.MISSING) {
+                log.info("No snapshot in {}: starting empty", directory);
+                restored = true;
+                return;
+            }
+            store.beforeRestoring(fit.maxWriteOrder());
+            long[] counts = new long[3]; // entries, bytes, expired
+            long now = System.currentTimeMillis();
+            ReadResult read = Snapshots.read(file, (SnapshotEntry entry) -> {
+                if (entry.expiredAt(now)) {
+                    counts[2]++;
+                }
+                else if (fit.keeps(entry.writeOrder())) {
+                    store.restore(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeOrder());
+                    counts[0]++;
+                    counts[1] += entry.keyLength() + entry.valueLength();
+                }
+            });
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            log.info("Loaded {} entries ({} bytes of keys and values) from {} in {} ms; skipped {} expired{}",
+                    counts[0], counts[1], file, millis, counts[2], fit.leftOutEntries() == 0 ? ""
+                            : String.format("; left out the %d oldest (%d bytes as weighed), which did not fit the "
+                                    + "budget", fit.leftOutEntries(), fit.leftOutWeight()));
+            if (closing) {
+                return; // cut short by the shutdown: the file is not to blame
+            }
+            if (read.defective()) {
+                setAside(read);
+            }
+            restored = true;
+        }
+        catch (RuntimeException ex) {
+            log.warn("Could not load the snapshot in {}: {}; serving what was loaded", directory, ex.toString());
+            restored = !closing;
+        }
+        finally {
+            loaded = true;
+        }
+    }
+
+    private void setAside(ReadResult read) {
+        try {
+            Path aside = Snapshots.moveAside(read.file());
+            log.warn("Snapshot {} is defective: {}; loaded the {} entries verified before the defect and moved the "
+                    + "file to {}", read.file(), read.problem(), read.entries(), aside);
+        }
+        catch (IOException ex) {
+            log.warn("Snapshot {} is defective: {}; loaded the {} entries verified before the defect, and could not "
+                    + "move it aside: {}", read.file(), read.problem(), read.entries(), ex.toString());
+        }
+    }
+
+    private void write(String what) {
+        long started = System.nanoTime();
+        try {
+            WriteSummary written = Snapshots.write(directory, store::writeEntriesTo);
+            log.info("{}: {} entries ({} bytes of keys and values) written to {} in {} ms", what, written.entries(),
+                    written.entryBytes(), written.file(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+        catch (IOException | RuntimeException ex) {
+            log.error("{} failed, the previous snapshot is left as it was: {}", what, ex.toString());
+        }
+    }
+}
