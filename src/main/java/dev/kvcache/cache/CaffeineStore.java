@@ -243,15 +243,21 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /**
-     * Restores an entry read from a snapshot, with its write order and its expiry, unless the key was written
-     * since the store started (that write is the newer one).
+     * The array a restored value goes into, with its header: its write order and its expiry, converted from
+     * the snapshot's wall-clock time to this process' ticker; the caller copies the value's bytes in after
+     * {@link StoredValue#HEADER}.
      *
      * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
      */
-    void restore(byte[] key, byte[] value, long expiresAtEpochMillis, long writeOrder) {
+    byte[] restoredValue(int length, long expiresAtEpochMillis, long writeOrder) {
         long expiresAt = expiresAtEpochMillis == 0 ? StoredValue.NEVER
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
-        main.asMap().putIfAbsent(Key.ofBytes(key), StoredValue.of(value, writeOrder, expiresAt));
+        return StoredValue.withHeader(length, writeOrder, expiresAt);
+    }
+
+    /** Restores an entry read from a snapshot, unless the key was written since the store started (newer). */
+    void restore(Key key, byte[] stored) {
+        main.asMap().putIfAbsent(key, stored);
     }
 
     /** True if the reserve holds a live entry for the key (for tests of the policy). */

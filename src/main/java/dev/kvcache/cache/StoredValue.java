@@ -72,12 +72,11 @@ final class StoredValue {
         return expiresAt == NEVER ? Long.MAX_VALUE : Math.max(0, expiresAt - now);
     }
 
-    /** The array of a value given as bytes (read from a snapshot), with this header. */
-    static byte[] of(byte[] value, long writeMark, long expiresAt) {
-        byte[] stored = new byte[HEADER + value.length];
+    /** An array for a value of this length with this header, the value's bytes to be copied in by the caller. */
+    static byte[] withHeader(int valueLength, long writeMark, long expiresAt) {
+        byte[] stored = new byte[HEADER + valueLength];
         LONGS.set(stored, 0, writeMark);
         LONGS.set(stored, 8, expiresAt);
-        System.arraycopy(value, 0, stored, HEADER, value.length);
         return stored;
     }
 

@@ -3,8 +3,10 @@ package dev.kvcache.cache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import dev.kvcache.snapshot.LoadCutoff;
@@ -114,16 +116,22 @@ final class WarmRestart implements AutoCloseable {
             store.beforeRestoring(fit.maxWriteOrder());
             long[] counts = new long[3]; // entries, bytes, expired
             long now = System.currentTimeMillis();
-            ReadResult read = Snapshots.read(file, (SnapshotEntry entry) -> {
-                if (entry.expiredAt(now)) {
-                    counts[2]++;
-                }
-                else if (fit.keeps(entry.writeOrder())) {
-                    store.restore(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeOrder());
-                    counts[0]++;
-                    counts[1] += entry.keyLength() + entry.valueLength();
-                }
-            });
+            ReadResult read;
+            try (Restorer restorer = new Restorer(store)) {
+                read = Snapshots.read(file, (SnapshotEntry entry) -> {
+                    if (entry.expiredAt(now)) {
+                        counts[2]++;
+                    }
+                    else if (fit.keeps(entry.writeOrder())) {
+                        byte[] stored = store.restoredValue(entry.valueLength(), entry.expiresAtEpochMillis(),
+                                entry.writeOrder());
+                        entry.copyValueTo(stored, StoredValue.HEADER);
+                        restorer.add(Key.ofBytes(entry.key()), stored);
+                        counts[0]++;
+                        counts[1] += entry.keyLength() + entry.valueLength();
+                    }
+                });
+            }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             log.info("Loaded {} entries ({} bytes of keys and values) from {} in {} ms; skipped {} expired{}",
                     counts[0], counts[1], file, millis, counts[2], fit.leftOutEntries() == 0 ? ""
@@ -143,6 +151,87 @@ final class WarmRestart implements AutoCloseable {
         }
         finally {
             loaded = true;
+        }
+    }
+
+    /**
+     * Puts restored entries into the store on other threads, in batches, while the reading thread verifies and
+     * copies the next ones: inserting is most of a load's work, and it runs on every core but one.
+     */
+    private static final class Restorer implements AutoCloseable {
+
+        private static final int BATCH = 1024;
+
+        private final CaffeineStore store;
+        private final ExecutorService inserters;
+        private final Semaphore batchesInFlight;
+        private Key[] keys = new Key[BATCH];
+        private byte[][] values = new byte[BATCH][];
+        private int size;
+
+        Restorer(CaffeineStore store) {
+            this.store = store;
+            int threads = Runtime.getRuntime().availableProcessors();
+            this.inserters = Executors.newFixedThreadPool(threads, task -> {
+                Thread thread = new Thread(task, "kvcache-snapshot-restore");
+                thread.setDaemon(true);
+                return thread;
+            });
+            this.batchesInFlight = new Semaphore(4 * threads); // bounds what is read ahead of the inserts
+        }
+
+        void add(Key key, byte[] stored) {
+            keys[size] = key;
+            values[size] = stored;
+            if (++size == BATCH) {
+                flush();
+            }
+        }
+
+        private void flush() {
+            Key[] batchKeys = keys;
+            byte[][] batchValues = values;
+            int batchSize = size;
+            try {
+                batchesInFlight.acquire();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while restoring the snapshot", ex);
+            }
+            inserters.execute(() -> {
+                try {
+                    for (int i = 0; i < batchSize; i++) {
+                        store.restore(batchKeys[i], batchValues[i]);
+                    }
+                }
+                finally {
+                    batchesInFlight.release();
+                }
+            });
+            keys = new Key[BATCH];
+            values = new byte[BATCH][];
+            size = 0;
+        }
+
+        /** Inserts what is left and waits for every batch. */
+        @Override
+        public void close() {
+            try {
+                if (size > 0) {
+                    flush();
+                }
+            }
+            finally {
+                inserters.shutdown();
+                try {
+                    inserters.awaitTermination(1, TimeUnit.HOURS);
+                }
+                catch (InterruptedException ex) {
+                    inserters.shutdownNow();
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
