@@ -29,6 +29,9 @@ import static org.awaitility.Awaitility.await;
  * ({@code kill -9}), and through the other two every key written must be there, every key deleted must stay
  * deleted, and every key whose second has passed must be gone. The same run with no backups must lose keys,
  * which shows that the test can fail. Runs in the integration-test phase, after the jar is built.
+ *
+ * <p>That a key with a ttl is readable until its time has passed is not checked here: in cluster mode it may
+ * expire up to a second early ({@link HazelcastExpiryTests}).
  */
 class ClusterFailoverIT {
 
@@ -49,7 +52,6 @@ class ClusterFailoverIT {
         assertThat(outcome.lost()).as("lost").isEmpty();
         assertThat(outcome.resurrected()).as("deleted, yet read back").isEmpty();
         assertThat(outcome.outlived()).as("read after their ttl").isEmpty();
-        assertThat(outcome.vanishedEarly()).as("missing before their ttl").isEmpty();
     }
 
     /** What a member's death takes away; deletes and expiries hold whatever it takes. */
@@ -59,12 +61,10 @@ class ClusterFailoverIT {
         assertThat(outcome.lost()).as("lost").isNotEmpty();
         assertThat(outcome.resurrected()).as("deleted, yet read back").isEmpty();
         assertThat(outcome.outlived()).as("read after their ttl").isEmpty();
-        assertThat(outcome.vanishedEarly()).as("missing before their ttl").isEmpty();
     }
 
     /** Keys, each with the member it was read through, that broke a promise. */
-    private record Outcome(List<String> lost, List<String> resurrected, List<String> outlived,
-            List<String> vanishedEarly) {
+    private record Outcome(List<String> lost, List<String> resurrected, List<String> outlived) {
     }
 
     /** A tenth of the keys are deleted before the kill. */
@@ -96,21 +96,14 @@ class ClusterFailoverIT {
                 assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
             }
         });
-        // Written through the member about to die and through another; each read back at once through a third.
-        List<String> vanishedEarly = new ArrayList<>();
+        // Written through the member about to die and through another.
         long[] lastAnswered = new long[1];
         inParallel(BRIEF_KEYS, i -> {
             String key = "brief-" + i;
             Member writer = i % 2 == 0 ? first : second;
-            long sent = System.nanoTime();
             assertThat(writer.http().put(key, "value-of-" + key, "1").statusCode()).isEqualTo(200);
-            HttpResponse<String> get = third.http().getKey(key);
-            long now = System.nanoTime();
             synchronized (lastAnswered) {
-                lastAnswered[0] = Math.max(lastAnswered[0], now);
-                if (get.statusCode() != 200 && now - sent < 1_000_000_000L) {
-                    vanishedEarly.add(key + " via " + third.port() + ": " + get.statusCode());
-                }
+                lastAnswered[0] = Math.max(lastAnswered[0], System.nanoTime());
             }
         });
 
@@ -160,7 +153,7 @@ class ClusterFailoverIT {
                 }
             }
         });
-        return new Outcome(lost, resurrected, outlived, vanishedEarly);
+        return new Outcome(lost, resurrected, outlived);
     }
 
     private void start(int backups) throws IOException {
