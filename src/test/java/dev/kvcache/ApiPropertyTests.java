@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -47,9 +48,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Property-based tests of the HTTP contract over real HTTP: generated keys, values, bodies, query strings and
- * header blocks, hundreds per property, each checked against a model of the contract (docs/api.md, "Limits" and
- * "Errors"), with the failing input made smaller before it is reported.
+ * Property-based tests of the HTTP contract over real HTTP: generated keys, values, times to live, bodies, query
+ * strings and header blocks, hundreds per property, each checked against a model of the contract (docs/api.md,
+ * "Limits" and "Errors"), with the failing input made smaller before it is reported. {@code DELETE /delete} gets
+ * the query strings of {@code GET /get} and must answer as it does.
  *
  * <p>The generators and the small runner ({@link #forAll}) are in this class. Each run draws a new seed and
  * prints it; {@code -Dkvcache.pbt.seed=<seed>} replays a run and {@code -Dkvcache.pbt.tries=<n>} changes the
@@ -72,6 +74,11 @@ class ApiPropertyTests {
     private static final int MAX_PARAMETERS = 1000;
 
     private static final String STORED = "{\"status\":\"OK\",\"message\":\"Key inserted/updated successfully.\"}";
+    private static final String DELETED = "{\"status\":\"OK\",\"message\":\"Key deleted.\"}";
+    private static final String NOT_FOUND = "{\"status\":\"ERROR\",\"message\":\"Key not found\"}";
+    /** {@code kvcache.max-ttl}'s default, in seconds. */
+    private static final long MAX_TTL = 86_400;
+    private static final String TTL_RULE = "ttl must be a whole number of seconds from 1 to " + MAX_TTL;
     private static final int MAX_MESSAGE = 200;
     private static final int ECHO_WINDOW = 16;
 
@@ -119,32 +126,84 @@ class ApiPropertyTests {
     // Properties
     // ---------------------------------------------------------------------------------------------------------
 
-    /** Every valid key and value, however the JSON and the query spell them, is stored and read back exactly. */
+    /**
+     * Every valid key and value, with or without a valid ttl, however the JSON and the query spell them, is stored
+     * and read back exactly (unless the ttl has passed by the time the answer arrives).
+     */
     @Test
     void validEntriesRoundTripExactly() {
         Map<String, Integer> labels = forAll("validEntriesRoundTripExactly", 300,
                 random -> new Entry(asciiString(random, 1, MAX_KEY), asciiString(random, 0, MAX_VALUE),
-                        random.nextLong()),
+                        random.nextLong(), random.nextBoolean() ? validTtl(random) : null),
                 ApiPropertyTests::shrinkEntry,
                 entry -> {
                     SplittableRandom spelling = new SplittableRandom(entry.spelling());
                     byte[] body = entry.spelling() == 0 // plain, as a shrunk sample is
-                            ? ("{\"key\":" + Http.json(entry.key()) + ",\"value\":" + Http.json(entry.value()) + "}")
+                            ? ("{\"key\":" + Http.json(entry.key()) + ",\"value\":" + Http.json(entry.value())
+                                    + (entry.ttl() == null ? "" : ",\"ttl\":" + entry.ttl()) + "}")
                                     .getBytes(StandardCharsets.UTF_8)
-                            : validBody(spelling, entry.key(), entry.value());
+                            : validBody(spelling, entry.key(), entry.value(), entry.ttl());
                     long puts = cache.putCount();
+                    long sent = System.nanoTime();
                     HttpResponse<String> put = postJson(body);
                     assertThat(put.statusCode()).as("put: %s", put.body()).isEqualTo(200);
                     assertThat(put.body()).isEqualTo(STORED);
                     assertThat(put.headers().firstValue("Content-Type")).hasValue("application/json");
                     assertThat(cache.putCount()).as("puts").isEqualTo(puts + 1);
-                    assertFound(entry.spelling() == 0 ? http.getKey(entry.key())
-                            : http.get("/get?" + queryWithKey(spelling, encodeQueryComponent(spelling, entry.key()))),
-                            entry.key(), entry.value());
+                    HttpResponse<String> get = entry.spelling() == 0 ? http.getKey(entry.key())
+                            : http.get("/get?" + queryWithKey(spelling, encodeQueryComponent(spelling, entry.key())));
+                    if (expiredSince(sent, entry.ttl()) && get.statusCode() == 404) {
+                        return "expired before the get";
+                    }
+                    assertFound(get, entry.key(), entry.value());
                     return entry.value().isEmpty() ? "empty value" : entry.key().length() == MAX_KEY ? "longest key"
-                            : "entry";
+                            : entry.ttl() != null ? "entry with ttl" : "entry";
                 });
-        assertThat(labels.get("entry")).isGreaterThan(100);
+        assertThat(labels.get("entry")).isGreaterThan(50);
+        assertThat(labels.get("entry with ttl")).isGreaterThan(50);
+    }
+
+    /**
+     * A valid put but for its ttl (0, negative, over the maximum or 64 bits, a fraction, a string, null, a boolean,
+     * an object, an array) is refused with the ttl's message, and stores nothing.
+     */
+    @Test
+    void invalidTtlsAreRefusedAndStoreNothing() {
+        Map<String, Integer> labels = forAll("invalidTtlsAreRefusedAndStoreNothing", 300,
+                random -> new Entry("ttl-" + Long.toHexString(random.nextLong()) + asciiString(random, 0, 200),
+                        asciiString(random, 0, MAX_VALUE), random.nextLong(), null, invalidTtl(random)),
+                entry -> shrinkString(entry.invalidTtl()).stream()
+                        .filter(ttl -> TTL_RULE.equals(expectedPut(putBody(entry.key(), entry.value(), ttl)).message()))
+                        .map(ttl -> new Entry(entry.key(), entry.value(), entry.spelling(), null, ttl))
+                        .toList(),
+                entry -> {
+                    SplittableRandom spelling = new SplittableRandom(entry.spelling());
+                    byte[] body = validBody(spelling, entry.key(), entry.value(), entry.invalidTtl());
+                    PutExpectation expected = expectedPut(body);
+                    assertThat(expected.message()).as("the model's reading of %s", escape(entry.invalidTtl()))
+                            .isEqualTo(TTL_RULE);
+                    checkPut(body);
+                    assertThat(http.getKey(entry.key()).statusCode()).as("not stored").isEqualTo(404);
+                    return ttlKind(entry.invalidTtl());
+                });
+        assertThat(labels).containsKeys("integer out of range", "beyond 64 bits", "fraction or exponent", "string",
+                "null, boolean, object or array");
+    }
+
+    /**
+     * {@code DELETE /delete} with the query strings of {@link #oddQueryStringsAreAnsweredOrRefusedCleanly}: a
+     * query that {@code GET /get} refuses gets the same status and message; one with a valid key answers 200 and
+     * removes the entry if it was there (200 from the get before, 404 from the get after), else 404.
+     */
+    @Test
+    void deleteAnswersAsGetDoes() {
+        Map<String, Integer> labels = forAll("deleteAnswersAsGetDoes", 400,
+                ApiPropertyTests::queryCase,
+                query -> shrinkString(query.query()).stream().map(q -> new Query(q, query.valueToStore())).toList(),
+                this::checkDelete);
+        assertThat(labels.getOrDefault("deleted", 0)).isGreaterThan(30);
+        assertThat(labels.getOrDefault("not found", 0)).isGreaterThan(20);
+        assertThat(labels.getOrDefault("refused as get is", 0)).isGreaterThan(80);
     }
 
     /**
@@ -212,19 +271,78 @@ class ApiPropertyTests {
     private String checkPut(byte[] body) {
         PutExpectation expected = expectedPut(body);
         long puts = cache.putCount();
+        long sent = System.nanoTime();
         HttpResponse<String> put = postJson(body);
         String request = new String(body, StandardCharsets.ISO_8859_1);
         if (expected.stored()) {
             assertThat(put.statusCode()).as("valid put answered: %s", put.body()).isEqualTo(200);
             assertThat(put.body()).isEqualTo(STORED);
             assertThat(cache.putCount()).as("puts").isEqualTo(puts + 1);
-            assertFound(http.getKey(expected.key()), expected.key(), expected.value());
+            HttpResponse<String> get = http.getKey(expected.key());
+            if (!(expiredSince(sent, expected.ttl()) && get.statusCode() == 404)) {
+                assertFound(get, expected.key(), expected.value());
+            }
             return "stored";
         }
         assertRefusal(put.statusCode(), put.headers().firstValue("Content-Type").orElse(null), put.body(), request);
         assertThat(put.statusCode()).as("status of a refused put: %s", put.body()).isEqualTo(expected.status());
+        if (expected.message() != null) {
+            assertThat(JSON.readTree(put.body()).get("message").asString()).isEqualTo(expected.message());
+        }
         assertThat(cache.putCount()).as("puts after a refused put").isEqualTo(puts);
         return "refused " + expected.status();
+    }
+
+    /** True once {@code ttl} seconds have passed since {@code sentNanos}: an entry put then may be gone. */
+    private static boolean expiredSince(long sentNanos, Long ttl) {
+        return ttl != null && System.nanoTime() - sentNanos >= ttl * 1_000_000_000L;
+    }
+
+    private String checkDelete(Query query) {
+        GetExpectation asGet = expectedGet(query.query());
+        GetExpectation expected = expectedKeyQuery("DELETE /delete?", query.query());
+        String get = "GET /get?" + query.query() + " HTTP/1.0\r\n\r\n";
+        String delete = "DELETE /delete?" + query.query() + " HTTP/1.0\r\n\r\n";
+        if (expected.kind() == GetKind.KEY && asGet.kind() == GetKind.KEY && query.valueToStore() != null) {
+            assertThat(http.put(expected.key(), query.valueToStore()).statusCode()).isEqualTo(200);
+            RawResponse found = raw(get);
+            assertFound(found.status(), found.body(), expected.key(), query.valueToStore());
+            assertAnswer(raw(delete), 200, DELETED);
+            assertAnswer(raw(delete), 404, NOT_FOUND);
+            assertAnswer(raw(get), 404, NOT_FOUND);
+            return "deleted";
+        }
+        RawResponse response = raw(delete);
+        assertThat(response.status()).as("never 5xx: %s", response.body()).isLessThan(500);
+        assertThat(response.header("Content-Type")).as("Content-Type").isEqualTo("application/json");
+        switch (expected.kind()) {
+            case KEY -> {
+                if (response.status() == 200) { // stored earlier by another property
+                    assertAnswer(response, 200, DELETED);
+                    assertAnswer(raw(delete), 404, NOT_FOUND);
+                    return "deleted";
+                }
+                assertAnswer(response, 404, NOT_FOUND);
+                return "not found";
+            }
+            case REFUSED -> {
+                assertRefusal(response.status(), response.header("Content-Type"), response.body(), delete);
+                if (asGet.kind() != GetKind.REFUSED) {
+                    return "refused";
+                }
+                RawResponse refusedGet = raw(get);
+                assertThat(response.status()).as("status, as GET /get's: %s", refusedGet.body())
+                        .isEqualTo(refusedGet.status());
+                assertThat(response.body()).as("message, as GET /get's").isEqualTo(refusedGet.body());
+                return "refused as get is";
+            }
+            default -> {
+                if (response.status() >= 400) {
+                    assertRefusal(response.status(), response.header("Content-Type"), response.body(), delete);
+                }
+                return "uncertain";
+            }
+        }
     }
 
     private String checkGet(Query query) {
@@ -282,8 +400,9 @@ class ApiPropertyTests {
             assertThat(response.status()).as(response.body()).isEqualTo(200);
             assertThat(response.body()).isEqualTo(STORED);
         }
-        else if (request.method().equals("GET")) {
+        else if (request.method().equals("GET") || request.method().equals("DELETE")) {
             assertThat(response.status()).as(response.body()).isEqualTo(404);
+            assertThat(response.body()).isEqualTo(NOT_FOUND);
         }
         else { // a method of no meaning here, which the answer must not quote
             assertThat(response.status()).as(response.body()).isEqualTo(405);
@@ -294,6 +413,12 @@ class ApiPropertyTests {
             assertThat(get.statusCode()).as("stored only if answered 200").isEqualTo(refused ? 404 : 200);
         }
         return headerBytes > MAX_HEADER_BYTES + 64 ? "oversized refused" : refused ? "refused" : "answered";
+    }
+
+    private static void assertAnswer(RawResponse response, int status, String body) {
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.header("Content-Type")).as("Content-Type").isEqualTo("application/json");
+        assertThat(response.body()).isEqualTo(body);
     }
 
     private static void assertFound(HttpResponse<String> get, String key, String value) {
@@ -330,17 +455,24 @@ class ApiPropertyTests {
     // The model: what the contract says a put body or a query string leads to
     // ---------------------------------------------------------------------------------------------------------
 
-    record PutExpectation(boolean stored, int status, String key, String value) {
+    /** A put stored (with its ttl, null for none) or refused (with its message, where the model knows it). */
+    record PutExpectation(boolean stored, int status, String key, String value, Long ttl, String message) {
 
         static PutExpectation refused(int status) {
-            return new PutExpectation(false, status, null, null);
+            return refused(status, null);
+        }
+
+        static PutExpectation refused(int status, String message) {
+            return new PutExpectation(false, status, null, null, null, message);
         }
     }
 
     /**
      * What a {@code /put} of these bytes must lead to. Read token by token as the service's data binding reads
-     * them: a JSON object whose {@code key} and {@code value} are strings, other fields skipped, duplicate fields
-     * and anything after the object refused; then the limits on the strings.
+     * them: a JSON object whose {@code key} and {@code value} are strings and whose {@code ttl}, if there, is any
+     * JSON value, other fields skipped, duplicate fields and anything after the object refused; then the limits
+     * on the strings and the ttl. A ttl that is not an integer from 1 to {@link #MAX_TTL} is refused with
+     * {@link #TTL_RULE}; the model does not say which message a put with several faults gets.
      */
     static PutExpectation expectedPut(byte[] body) {
         if (body.length > MAX_BODY) {
@@ -348,6 +480,8 @@ class ApiPropertyTests {
         }
         String key = null;
         String value = null;
+        boolean hasTtl = false;
+        BigInteger ttl = null; // null where the ttl is not a JSON integer
         try (JsonParser parser = MODEL_JSON.createParser(ObjectReadContext.empty(), body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return PutExpectation.refused(400);
@@ -367,6 +501,11 @@ class ApiPropertyTests {
                         value = text;
                     }
                 }
+                else if (name.equals("ttl")) {
+                    hasTtl = true;
+                    ttl = content == JsonToken.VALUE_NUMBER_INT ? parser.getBigIntegerValue() : null;
+                    parser.skipChildren();
+                }
                 else {
                     parser.skipChildren();
                 }
@@ -378,10 +517,14 @@ class ApiPropertyTests {
         catch (JacksonException ex) {
             return PutExpectation.refused(400);
         }
-        if (!valid(key, 1, MAX_KEY) || !valid(value, 0, MAX_VALUE)) {
+        boolean entryValid = valid(key, 1, MAX_KEY) && valid(value, 0, MAX_VALUE);
+        if (hasTtl && (ttl == null || ttl.signum() <= 0 || ttl.compareTo(BigInteger.valueOf(MAX_TTL)) > 0)) {
+            return PutExpectation.refused(400, entryValid ? TTL_RULE : null);
+        }
+        if (!entryValid) {
             return PutExpectation.refused(400);
         }
-        return new PutExpectation(true, 200, key, value);
+        return new PutExpectation(true, 200, key, value, hasTtl ? ttl.longValue() : null, null);
     }
 
     private static boolean valid(String text, int minLength, int maxLength) {
@@ -401,7 +544,12 @@ class ApiPropertyTests {
      * Tomcat before the application sees them.
      */
     static GetExpectation expectedGet(String query) {
-        int lineBytes = "GET /get?".length() + query.length() + " HTTP/1.0\r\n\r\n".length();
+        return expectedKeyQuery("GET /get?", query);
+    }
+
+    /** As {@link #expectedGet}, for a request line that starts as given ({@code DELETE /delete?}). */
+    static GetExpectation expectedKeyQuery(String requestLineStart, String query) {
+        int lineBytes = requestLineStart.length() + query.length() + " HTTP/1.0\r\n\r\n".length();
         if (lineBytes > MAX_HEADER_BYTES + 64) {
             return new GetExpectation(GetKind.REFUSED, null);
         }
@@ -490,7 +638,12 @@ class ApiPropertyTests {
     // Generators
     // ---------------------------------------------------------------------------------------------------------
 
-    record Entry(String key, String value, long spelling) {
+    /** A put: a valid ttl or none, or (for the refused puts) a ttl written as JSON that breaks the rule. */
+    record Entry(String key, String value, long spelling, Long ttl, String invalidTtl) {
+
+        Entry(String key, String value, long spelling, Long ttl) {
+            this(key, value, spelling, ttl, null);
+        }
     }
 
     record Shape(byte[] body, boolean validByConstruction) {
@@ -499,7 +652,10 @@ class ApiPropertyTests {
     record Query(String query, String valueToStore) {
     }
 
-    /** A request for a fresh marker key: {@code GET /get?key=<marker>...}, or a put of it, or another method. */
+    /**
+     * A request for a fresh marker key: {@code GET /get?key=<marker>...}, {@code DELETE /delete?key=<marker>...},
+     * a put of it, or another method on {@code /get}.
+     */
     record HeaderCase(String method, String targetSuffix, List<String> headers) {
 
         boolean post() {
@@ -508,7 +664,8 @@ class ApiPropertyTests {
 
         String text(String marker) {
             boolean post = post();
-            String target = (post ? "/put" : "/get?key=" + marker) + targetSuffix;
+            String target = (post ? "/put" : method.equals("DELETE") ? "/delete?key=" + marker : "/get?key=" + marker)
+                    + targetSuffix;
             StringBuilder request = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.0\r\n");
             String body = post ? "{\"key\":\"" + marker + "\",\"value\":\"v\"}" : "";
             if (post) {
@@ -641,11 +798,21 @@ class ApiPropertyTests {
 
     /** A valid put body for the entry, spelled at random: field order, escapes, white space, unknown fields. */
     private static byte[] validBody(SplittableRandom random, String key, String value) {
+        return validBody(random, key, value, (String) null);
+    }
+
+    /** The same, with {@code "ttl": <ttl>} among the fields unless ttl is null. */
+    private static byte[] validBody(SplittableRandom random, String key, String value, Long ttl) {
+        return validBody(random, key, value, ttl == null ? null : ttl.toString());
+    }
+
+    /** The same, with the ttl as this JSON text (valid or not) among the fields unless it is null. */
+    private static byte[] validBody(SplittableRandom random, String key, String value, String ttlJson) {
         List<String> fields = new ArrayList<>();
         fields.add(jsonString(random, "key") + whitespace(random) + ":" + whitespace(random) + jsonString(random, key));
         fields.add(jsonString(random, "value") + whitespace(random) + ":" + whitespace(random)
                 + jsonString(random, value));
-        Set<String> names = new HashSet<>(Set.of("key", "value"));
+        Set<String> names = new HashSet<>(Set.of("key", "value", "ttl"));
         for (int extra = random.nextInt(4) == 0 ? random.nextInt(1, 4) : 0; extra > 0; extra--) {
             String name = asciiString(random, 0, 8);
             if (names.add(name)) {
@@ -656,7 +823,81 @@ class ApiPropertyTests {
         if (random.nextBoolean()) {
             Collections.swap(fields, 0, 1);
         }
+        if (ttlJson != null) {
+            fields.add(random.nextInt(fields.size() + 1),
+                    jsonString(random, "ttl") + whitespace(random) + ":" + whitespace(random) + ttlJson);
+        }
         return object(random, fields).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A plain put body with the ttl as this JSON text. */
+    private static byte[] putBody(String key, String value, String ttlJson) {
+        return ("{\"key\":" + Http.json(key) + ",\"value\":" + Http.json(value) + ",\"ttl\":" + ttlJson + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A valid ttl, the bounds and short ones (which may pass before the get) drawn often. */
+    private static long validTtl(SplittableRandom random) {
+        return switch (random.nextInt(6)) {
+            case 0 -> 1;
+            case 1 -> MAX_TTL;
+            case 2 -> random.nextLong(2, 61);
+            default -> random.nextLong(1, MAX_TTL + 1);
+        };
+    }
+
+    /** A JSON value that is no valid ttl, of every kind: see {@link #ttlKind}. */
+    private static String invalidTtl(SplittableRandom random) {
+        String digits = Long.toString(random.nextLong(1, MAX_TTL + 1));
+        return switch (random.nextInt(20)) {
+            case 0 -> "0";
+            case 1 -> "-0";
+            case 2 -> "-" + random.nextLong(1, Long.MAX_VALUE);
+            case 3 -> Long.toString(MAX_TTL + 1);
+            case 4 -> Long.toString(random.nextLong(MAX_TTL + 1, Long.MAX_VALUE));
+            case 5 -> random.nextBoolean() ? Long.toString(Long.MAX_VALUE) : Long.toString(Long.MIN_VALUE);
+            case 6 -> (random.nextBoolean() ? "" : "-") + "1" + digits(random, random.nextInt(19, 60)); // > 2^63
+            case 7 -> digits + ".0";
+            case 8 -> digits + "." + random.nextInt(1, 1000);
+            case 9 -> "0." + random.nextInt(1, 1000);
+            case 10 -> digits + (random.nextBoolean() ? "e" : "E") + new String[] { "", "+", "-" }[random.nextInt(3)]
+                    + random.nextInt(0, 4);
+            case 11 -> "1e3";
+            case 12 -> jsonString(random, digits);
+            case 13 -> jsonString(random, asciiString(random, 0, 10));
+            case 14 -> "null";
+            case 15 -> random.nextBoolean() ? "true" : "false";
+            case 16 -> "[" + digits + "]";
+            case 17 -> "{\"seconds\":" + digits + "}";
+            case 18 -> random.nextBoolean() ? "[]" : "{}";
+            default -> {
+                String other;
+                do {
+                    other = jsonValue(random, 2);
+                } while (other.matches("-?\\d+") && new BigInteger(other).signum() > 0
+                        && new BigInteger(other).compareTo(BigInteger.valueOf(MAX_TTL)) <= 0);
+                yield other;
+            }
+        };
+    }
+
+    private static String digits(SplittableRandom random, int count) {
+        StringBuilder digits = new StringBuilder(count);
+        for (int i = 0; i < count; i++) {
+            digits.append((char) ('0' + random.nextInt(10)));
+        }
+        return digits.toString();
+    }
+
+    /** Which kind of invalid ttl the JSON text is, for the labels of a property. */
+    private static String ttlKind(String ttlJson) {
+        if (ttlJson.matches("-?\\d+")) {
+            return new BigInteger(ttlJson).bitLength() < 64 ? "integer out of range" : "beyond 64 bits";
+        }
+        if (ttlJson.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
+            return "fraction or exponent";
+        }
+        return ttlJson.startsWith("\"") ? "string" : "null, boolean, object or array";
     }
 
     private static String object(SplittableRandom random, List<String> fields) {
@@ -706,7 +947,8 @@ class ApiPropertyTests {
             return bytes;
         }
         if (kind < 65) {
-            byte[] body = validBody(random, asciiString(random, 1, 40), asciiString(random, 0, 40));
+            byte[] body = validBody(random, asciiString(random, 1, 40), asciiString(random, 0, 40),
+                    random.nextBoolean() ? validTtl(random) : null);
             for (int mutations = random.nextInt(1, 4); mutations > 0; mutations--) {
                 body = mutate(random, body);
             }
@@ -714,7 +956,8 @@ class ApiPropertyTests {
         }
         if (kind < 85) {
             String[] tokens = { "{", "}", "[", "]", ":", ",", "\"key\"", "\"value\"", "\"k\\u0065y\"", "\"x\"",
-                    "\"v\"", "1", "-2.5e3", "true", "false", "null", " ", "\"", "\\", "\u00e9", "\uFEFF", "\u0000" };
+                    "\"v\"", "1", "-2.5e3", "true", "false", "null", " ", "\"", "\\", "\u00e9", "\uFEFF", "\u0000",
+                    "\"ttl\"", "0", "86400", "86401" };
             StringBuilder soup = new StringBuilder();
             for (int i = random.nextInt(1, 20); i > 0; i--) {
                 soup.append(tokens[random.nextInt(tokens.length)]);
@@ -795,7 +1038,13 @@ class ApiPropertyTests {
         }
         boolean valid = true;
         List<String> fields = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Set<String> names = new HashSet<>(Set.of("ttl"));
+        int ttlKind = random.nextInt(10);
+        if (ttlKind < 4) { // a valid ttl, or one of every invalid kind
+            fields.add(jsonString(random, "ttl") + ":" + whitespace(random)
+                    + (ttlKind < 2 ? Long.toString(validTtl(random)) : invalidTtl(random)));
+            valid = ttlKind < 2;
+        }
         for (String name : List.of("key", "value")) {
             int kind = random.nextInt(100);
             String content;
@@ -831,7 +1080,7 @@ class ApiPropertyTests {
                 valid = false;
             }
             if (content != null) {
-                fields.add(jsonString(random, name) + ":" + whitespace(random) + content);
+                fields.add(random.nextInt(fields.size() + 1), jsonString(random, name) + ":" + whitespace(random) + content);
                 names.add(name);
             }
         }
@@ -945,7 +1194,7 @@ class ApiPropertyTests {
     /** A request whose request line or headers are too long, too many, or malformed. */
     private static HeaderCase headerCase(SplittableRandom random) {
         int kind = random.nextInt(100);
-        String method = kind < 45 ? "GET" : kind < 85 ? "POST" : methodToken(random);
+        String method = kind < 40 ? "GET" : kind < 50 ? "DELETE" : kind < 85 ? "POST" : methodToken(random);
         String targetSuffix = "";
         List<String> headers = new ArrayList<>();
         for (int kinds = random.nextInt(1, 3); kinds > 0; kinds--) {
@@ -992,15 +1241,18 @@ class ApiPropertyTests {
     private static List<Entry> shrinkEntry(Entry entry) {
         List<Entry> smaller = new ArrayList<>();
         if (entry.spelling() != 0) {
-            smaller.add(new Entry(entry.key(), entry.value(), 0));
+            smaller.add(new Entry(entry.key(), entry.value(), 0, entry.ttl()));
+        }
+        if (entry.ttl() != null) {
+            smaller.add(new Entry(entry.key(), entry.value(), entry.spelling(), null));
         }
         for (String key : shrinkString(entry.key())) {
             if (!key.isEmpty()) {
-                smaller.add(new Entry(key, entry.value(), entry.spelling()));
+                smaller.add(new Entry(key, entry.value(), entry.spelling(), entry.ttl()));
             }
         }
         for (String value : shrinkString(entry.value())) {
-            smaller.add(new Entry(entry.key(), value, entry.spelling()));
+            smaller.add(new Entry(entry.key(), value, entry.spelling(), entry.ttl()));
         }
         return smaller;
     }
@@ -1130,7 +1382,8 @@ class ApiPropertyTests {
         }
         else if (sample instanceof Entry entry) {
             text = "key " + escape(entry.key()) + ", value " + escape(entry.value()) + ", spelling "
-                    + entry.spelling();
+                    + entry.spelling() + ", ttl " + (entry.invalidTtl() != null ? escape(entry.invalidTtl())
+                            : entry.ttl());
         }
         else if (sample instanceof Query query) {
             text = "query " + escape(query.query()) + ", value stored first " + escape(query.valueToStore());

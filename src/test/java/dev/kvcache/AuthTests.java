@@ -53,6 +53,7 @@ class AuthTests {
     static final String BEARER = "Bearer " + TOKEN;
 
     private static final String STORED = "{\"status\":\"OK\",\"message\":\"Key inserted/updated successfully.\"}";
+    private static final String DELETED = "{\"status\":\"OK\",\"message\":\"Key deleted.\"}";
     private static final String MISSING = "{\"status\":\"ERROR\",\"message\":"
             + "\"Authorization required: send the header 'Authorization: Bearer <token>'\"}";
     private static final String INVALID = "{\"status\":\"ERROR\",\"message\":\"Invalid bearer token\"}";
@@ -80,6 +81,15 @@ class AuthTests {
         assertThat(send("GET", "/get?key=" + key, BEARER).statusCode()).as("not stored").isEqualTo(404);
     }
 
+    @Test
+    void withoutTheHeaderDeleteAnswers401AndDeletesNothing() {
+        String key = UUID.randomUUID().toString();
+        assertThat(put(key, "v", BEARER).statusCode()).isEqualTo(200);
+        assertRefused(http.deleteKey(key), MISSING, CHALLENGE);
+        assertRefused(http.deleteKey("never-" + key), MISSING, CHALLENGE);
+        assertThat(send("GET", "/get?key=" + key, BEARER).statusCode()).as("not deleted").isEqualTo(200);
+    }
+
     /** Wrong tokens of every length, the right one in another case or with more after it. */
     static Stream<String> wrongTokens() {
         char last = TOKEN.charAt(TOKEN.length() - 1);
@@ -103,6 +113,9 @@ class AuthTests {
         assertRefused(put(key, "v", "Bearer " + token), INVALID, INVALID_CHALLENGE);
         assertRefused(send("GET", "/get?key=" + key, "Bearer " + token), INVALID, INVALID_CHALLENGE);
         assertThat(send("GET", "/get?key=" + key, BEARER).statusCode()).as("not stored").isEqualTo(404);
+        assertThat(put(key, "v", BEARER).statusCode()).isEqualTo(200);
+        assertRefused(send("DELETE", "/delete?key=" + key, "Bearer " + token), INVALID, INVALID_CHALLENGE);
+        assertThat(send("GET", "/get?key=" + key, BEARER).statusCode()).as("not deleted").isEqualTo(200);
     }
 
     /** Headers that are not {@code Bearer <token>} at all, sent byte for byte. */
@@ -112,11 +125,13 @@ class AuthTests {
             "Authorization: BearerX " + TOKEN, "Authorization: Token " + TOKEN, "Authorization: Basic ",
             "X-Authorization: " + BEARER, "Bearer: " + TOKEN })
     void aHeaderThatIsNoBearerTokenAnswers401(String header) {
-        Http.RawResponse response = http.raw("GET /get?key=k", header);
-        assertThat(response.status()).as(header).isEqualTo(401);
-        assertThat(header(response, "Content-Type")).isEqualTo("application/json");
-        assertThat(header(response, "WWW-Authenticate")).isEqualTo(CHALLENGE);
-        assertThat(response.body()).isEqualTo(MISSING);
+        for (String requestLine : new String[] { "GET /get?key=k", "DELETE /delete?key=k" }) {
+            Http.RawResponse response = http.raw(requestLine, header);
+            assertThat(response.status()).as(requestLine + ", " + header).isEqualTo(401);
+            assertThat(header(response, "Content-Type")).isEqualTo("application/json");
+            assertThat(header(response, "WWW-Authenticate")).isEqualTo(CHALLENGE);
+            assertThat(response.body()).isEqualTo(MISSING);
+        }
     }
 
     @Test
@@ -129,10 +144,11 @@ class AuthTests {
     @Test
     void theTokenInTheQueryIsNotAccepted() {
         assertRefused(http.get("/get?key=k&access_token=" + TOKEN), MISSING, CHALLENGE);
+        assertRefused(http.send("DELETE", "/delete?key=k&access_token=" + TOKEN, null), MISSING, CHALLENGE);
     }
 
     @Test
-    void withTheTokenPutAndGetWorkAndAnswerAsWithoutAccessControl() {
+    void withTheTokenPutGetAndDeleteWorkAndAnswerAsWithoutAccessControl() {
         String key = UUID.randomUUID().toString();
         HttpResponse<String> put = put(key, "hello", BEARER);
         assertThat(put.statusCode()).isEqualTo(200);
@@ -142,6 +158,11 @@ class AuthTests {
         assertThat(get.body()).isEqualTo("{\"status\":\"OK\",\"key\":\"" + key + "\",\"value\":\"hello\"}");
         assertThat(get.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(get.headers().firstValue("WWW-Authenticate")).isEmpty();
+        HttpResponse<String> delete = send("DELETE", "/delete?key=" + key, BEARER);
+        assertThat(delete.statusCode()).isEqualTo(200);
+        assertThat(delete.body()).isEqualTo(DELETED);
+        assertThat(delete.headers().firstValue("WWW-Authenticate")).isEmpty();
+        assertThat(send("GET", "/get?key=" + key, BEARER).statusCode()).as("deleted").isEqualTo(404);
 
         // The API's own errors, once past the token.
         assertThat(send("GET", "/get?key=never-" + key, BEARER).body())
@@ -152,6 +173,11 @@ class AuthTests {
                 .as("over the body limit").isEqualTo(413);
         assertThat(send("GET", "/nothing", BEARER).statusCode()).isEqualTo(404);
         assertThat(send("DELETE", "/get?key=k", BEARER).statusCode()).isEqualTo(405);
+        assertThat(send("DELETE", "/delete?key=never-" + key, BEARER).body())
+                .isEqualTo("{\"status\":\"ERROR\",\"message\":\"Key not found\"}");
+        assertThat(send("DELETE", "/delete?key=", BEARER).body())
+                .isEqualTo("{\"status\":\"ERROR\",\"message\":\"key must not be empty\"}");
+        assertThat(send("GET", "/delete?key=k", BEARER).statusCode()).isEqualTo(405);
     }
 
     /** RFC 9110: the scheme is case-insensitive, and one or more spaces may follow it. */
@@ -161,6 +187,7 @@ class AuthTests {
         String key = UUID.randomUUID().toString();
         assertThat(put(key, "v", scheme + TOKEN).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/get?key=" + key, scheme + TOKEN).statusCode()).isEqualTo(200);
+        assertThat(send("DELETE", "/delete?key=" + key, scheme + TOKEN).statusCode()).isEqualTo(200);
     }
 
     @ParameterizedTest
@@ -210,6 +237,8 @@ class AuthTests {
         assertRefused(http.get("/actuator/env"), MISSING, CHALLENGE);
         assertRefused(http.send("DELETE", "/get?key=k", null), MISSING, CHALLENGE);
         assertRefused(http.send("GET", "/put", null), MISSING, CHALLENGE);
+        assertRefused(http.send("GET", "/delete?key=k", null), MISSING, CHALLENGE);
+        assertRefused(http.send("DELETE", "/delete", null), MISSING, CHALLENGE);
     }
 
     @Test
@@ -282,6 +311,7 @@ class AuthTests {
             String key = UUID.randomUUID().toString();
             assertThat(client.put(key, "v").statusCode()).isEqualTo(200);
             assertThat(client.getKey(key).statusCode()).isEqualTo(200);
+            assertThat(client.deleteKey(key).statusCode()).isEqualTo(200);
             assertThat(client.get("/actuator/prometheus").statusCode()).isEqualTo(200);
             assertThat(client.get("/nothing").statusCode()).isEqualTo(404);
         }

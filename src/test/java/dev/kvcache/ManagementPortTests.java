@@ -88,11 +88,18 @@ class ManagementPortTests {
 
         HttpResponse<String> put = management.put(key, "other");
         HttpResponse<String> get = management.getKey(key);
-        assertThat(put.statusCode()).isEqualTo(404);
-        assertThat(get.statusCode()).isEqualTo(404);
-        ActuatorSurfaceTests.assertNoLeak(put);
-        ActuatorSurfaceTests.assertNoLeak(get);
-        assertThat(api.getKey(key).body()).as("the management port stored nothing").contains("\"value\":\"v\"");
+        HttpResponse<String> delete = management.deleteKey(key);
+        for (HttpResponse<String> response : List.of(put, get, delete)) {
+            assertThat(response.statusCode()).as(response.request().method()).isEqualTo(404);
+            ActuatorSurfaceTests.assertNoLeak(response);
+        }
+        assertThat(api.getKey(key).body()).as("the management port stored and deleted nothing")
+                .contains("\"value\":\"v\"");
+
+        HttpResponse<String> deleted = api.deleteKey(key);
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(deleted.body()).isEqualTo("{\"status\":\"OK\",\"message\":\"Key deleted.\"}");
+        assertThat(api.getKey(key).statusCode()).isEqualTo(404);
     }
 
     @ParameterizedTest
@@ -127,6 +134,31 @@ class ManagementPortTests {
         // The request is timed just after its answer is sent: wait for the count rather than race it.
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(count(management.get(metric))).isEqualTo(before + 1));
+    }
+
+    /** Deletes on the main port, by result, in the management port's metrics and its Prometheus scrape. */
+    @Test
+    void metricsOnTheManagementPortCountTheMainPortsDeletes() {
+        String deletedMetric = "/actuator/metrics/cache.deletes?tag=result:deleted";
+        String missingMetric = "/actuator/metrics/cache.deletes?tag=result:missing";
+        double deleted = value(management.get(deletedMetric));
+        double missing = value(management.get(missingMetric));
+        String key = "mgmt-delete-" + UUID.randomUUID();
+        api.put(key, "v");
+        assertThat(api.deleteKey(key).statusCode()).isEqualTo(200);
+        assertThat(api.deleteKey(key).statusCode()).isEqualTo(404);
+        assertThat(api.deleteKey("never-" + key).statusCode()).isEqualTo(404);
+        assertThat(value(management.get(deletedMetric))).isEqualTo(deleted + 1);
+        assertThat(value(management.get(missingMetric))).isEqualTo(missing + 2);
+        assertThat(management.get("/actuator/prometheus").body())
+                .contains("cache_deletes_total{cache=\"kv\",result=\"deleted\"}",
+                        "cache_deletes_total{cache=\"kv\",result=\"missing\"}");
+    }
+
+    /** The one measurement of a counter. */
+    private static double value(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body()).get("measurements").get(0).get("value").asDouble();
     }
 
     private static double count(HttpResponse<String> response) {

@@ -104,6 +104,19 @@ class OpenApiContractTests {
         Answer textPlain = new Answer(200, Map.of("Content-Type", List.of("text/plain")),
                 "{\"status\":\"OK\",\"message\":\"Key inserted/updated successfully.\"}");
         assertThat(contract.problems("/put", Method.POST, textPlain)).as("another media type").isNotEmpty();
+        assertThat(contract.problems(deleteKey("k"), answer(200, "{\"status\":\"OK\",\"message\":\"Key deleted\"}")))
+                .as("a delete's message outside the documented one").isNotEmpty();
+        assertThat(contract.problems("/put", Method.POST,
+                answer(400, "{\"status\":\"ERROR\",\"message\":\"ttl must be a number\"}")))
+                .as("a ttl message outside the documented pattern").isNotEmpty();
+    }
+
+    /** The document refuses the same ttl values as the server (ttlsOutsideTheRuleAnswer400AsDocumented). */
+    @ParameterizedTest
+    @MethodSource("invalidTtls")
+    void theContractRejectsPutsWithATtlOutsideTheRule(String ttl) {
+        assertThat(contract.requestProblems(putRequest(putBody(UUID.randomUUID().toString(), ttl))))
+                .as("ttl %s", ttl).isNotEmpty();
     }
 
     @Test
@@ -114,6 +127,40 @@ class OpenApiContractTests {
         contract.assertExchange(getKey(key), Answer.of(http.getKey(key)), 200);
         String missing = "never-" + UUID.randomUUID();
         contract.assertExchange(getKey(missing), Answer.of(http.getKey(missing)), 404);
+    }
+
+    /** The bounds of a put's own ttl, and one between: the request and the answer conform. */
+    @ParameterizedTest
+    @ValueSource(strings = { "1", "60", "86400" })
+    void putsWithATtlWithinTheRuleAnswerAsDocumented(String ttl) {
+        String key = UUID.randomUUID().toString();
+        String body = putBody(key, ttl);
+        contract.assertExchange(putRequest(body), Answer.of(http.postJson(body)), 200);
+        contract.assertExchange(getKey(key), Answer.of(http.getKey(key)), 200);
+    }
+
+    static Stream<String> invalidTtls() {
+        return Stream.of("0", "-1", "86401", "1.5", "1.0", "1e3", "\"10\"", "null", "true", "{}", "[1]",
+                "99999999999999999999", "-99999999999999999999");
+    }
+
+    /** Each form of ttl the server refuses: 0, negative, over the maximum or 64 bits, a fraction, any non-number. */
+    @ParameterizedTest
+    @MethodSource("invalidTtls")
+    void ttlsOutsideTheRuleAnswer400AsDocumented(String ttl) {
+        String key = UUID.randomUUID().toString();
+        contract.assertAnswer("/put", Method.POST, Answer.of(http.postJson(putBody(key, ttl))), 400);
+        contract.assertExchange(getKey(key), Answer.of(http.getKey(key)), 404);
+    }
+
+    @Test
+    void deleteAnswersAsDocumented() {
+        String key = UUID.randomUUID().toString();
+        http.put(key, "v");
+        contract.assertExchange(deleteKey(key), Answer.of(http.deleteKey(key)), 200);
+        contract.assertExchange(deleteKey(key), Answer.of(http.deleteKey(key)), 404);
+        String missing = "never-" + UUID.randomUUID();
+        contract.assertExchange(deleteKey(missing), Answer.of(http.deleteKey(missing)), 404);
     }
 
     @Test
@@ -128,6 +175,7 @@ class OpenApiContractTests {
         contract.assertExchange(SimpleRequest.Builder.post("/put").withContentType("application/json; charset=UTF-8")
                 .withBody(body).build(), Answer.of(put), 200);
         contract.assertExchange(getKey(key), Answer.of(http.getKey(key)), 200);
+        contract.assertExchange(deleteKey(key), Answer.of(http.deleteKey(key)), 200);
     }
 
     /** Every refused body of the errors table. */
@@ -149,6 +197,7 @@ class OpenApiContractTests {
         contract.assertAnswer("/put", Method.POST, Answer.of(http.put("k".repeat(257), "v")), 400);
         contract.assertAnswer("/put", Method.POST, Answer.of(http.put("victim", "v".repeat(300))), 400);
         contract.assertAnswer("/get", Method.GET, Answer.of(http.getKey("k".repeat(257))), 400);
+        contract.assertAnswer("/delete", Method.DELETE, Answer.of(http.deleteKey("k".repeat(257))), 400);
     }
 
     /** A number of more than 1000 digits, or nesting deeper than 500 (Jackson's limits), in an ignored field. */
@@ -182,17 +231,22 @@ class OpenApiContractTests {
             "/get?key=caf%E9", "/get?=x", "/get?key=a&=x" })
     void badKeyParametersAnswer400AsDocumented(String pathAndQuery) {
         contract.assertAnswer("/get", Method.GET, Answer.of(http.get(pathAndQuery)), 400);
+        String delete = pathAndQuery.replace("/get", "/delete");
+        contract.assertAnswer("/delete", Method.DELETE, Answer.of(http.send("DELETE", delete, null)), 400);
     }
 
     @Test
     void tooManyQueryParametersAnswer400AsDocumented() {
         contract.assertAnswer("/get", Method.GET, Answer.of(http.get("/get?key=a" + "&p=1".repeat(1000))), 400);
+        contract.assertAnswer("/delete", Method.DELETE,
+                Answer.of(http.send("DELETE", "/delete?key=a" + "&p=1".repeat(1000), null)), 400);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/get?key=%zz", "/get?key=a%", "/get?key=%4" })
-    void malformedPercentEncodingAnswers400AsDocumented(String target) {
-        contract.assertAnswer("/get", Method.GET, Answer.of(http.raw("GET " + target)), 400);
+    @ValueSource(strings = { "?key=%zz", "?key=a%", "?key=%4" })
+    void malformedPercentEncodingAnswers400AsDocumented(String query) {
+        contract.assertAnswer("/get", Method.GET, Answer.of(http.raw("GET /get" + query)), 400);
+        contract.assertAnswer("/delete", Method.DELETE, Answer.of(http.raw("DELETE /delete" + query)), 400);
     }
 
     @ParameterizedTest
@@ -206,6 +260,12 @@ class OpenApiContractTests {
             POST    | /get?key=a
             PUT     | /get?key=a
             FOO     | /get?key=a
+            GET     | /delete?key=a
+            POST    | /delete?key=a
+            PUT     | /delete?key=a
+            PATCH   | /delete?key=a
+            FOO     | /delete?key=a
+            TRACE   | /delete?key=a
             TRACE   | /nothing
             POST    | /actuator/health
             DELETE  | /actuator/health/readiness
@@ -239,6 +299,9 @@ class OpenApiContractTests {
         String host = "Host: x\r\n";
         return Stream.of(
                 Arguments.of("GET /get?key=a<b HTTP/1.1\r\n" + host, 400, "/get"),
+                Arguments.of("DELETE /delete?key=a<b HTTP/1.1\r\n" + host, 400, "/delete"),
+                Arguments.of("DELETE /delete?key=a HTTP/1.1\r\n" + host + "No colon here\r\n", 400, "/delete"),
+                Arguments.of("DELETE /delete?key=a HTTP/1.1\r\n", 400, "/delete"),
                 Arguments.of("GET /get?key=a HTTP/1.1x\r\n" + host, 400, null),
                 Arguments.of("BR(W /get?key=a HTTP/1.1\r\n" + host, 400, null),
                 Arguments.of("GET /get?key=a HTTP/1.1\r\n" + host + "No colon here\r\n", 400, "/get"),
@@ -256,6 +319,7 @@ class OpenApiContractTests {
                 Arguments.of("GET /get?key=a HTTP/1.1\r\n" + host + "X-Big: " + "b".repeat(20_000) + "\r\n", 431,
                         "/get"),
                 Arguments.of("POST /put HTTP/1.1\r\n" + host + "X-Big: " + "b".repeat(20_000) + "\r\n", 431, "/put"),
+                Arguments.of("DELETE /delete?key=" + "k".repeat(10_000) + " HTTP/1.1\r\n" + host, 431, "/delete"),
                 Arguments.of("GET /get?key=a HTTP/1.1\r\n" + host + "X-H: v\r\n".repeat(150), 431, "/get"));
     }
 
@@ -265,7 +329,12 @@ class OpenApiContractTests {
         Answer answer = Answer.of(http.rawRequest(head + "\r\n"));
         contract.assertDescribedBy(status == 431 ? "HeaderFieldsTooLarge" : "RequestRefused", answer);
         if (operation != null) {
-            contract.assertAnswer(operation, operation.equals("/put") ? Method.POST : Method.GET, answer, status);
+            Method method = switch (operation) {
+                case "/put" -> Method.POST;
+                case "/delete" -> Method.DELETE;
+                default -> Method.GET;
+            };
+            contract.assertAnswer(operation, method, answer, status);
         }
     }
 
@@ -324,6 +393,7 @@ class OpenApiContractTests {
             HttpResponse<String> wrong = client.send(client.request("/get?key=k")
                     .header("Authorization", "Bearer wrong-token-of-some-length").GET().build());
             contract.assertAnswer("/get", Method.GET, Answer.of(wrong), 401);
+            contract.assertAnswer("/delete", Method.DELETE, Answer.of(client.deleteKey("k")), 401);
             contract.assertDescribedBy("Unauthorized", Answer.of(client.get("/nothing")));
         }
 
@@ -340,6 +410,10 @@ class OpenApiContractTests {
                     .header("Authorization", AuthTests.BEARER).GET().build());
             contract.assertExchange(SimpleRequest.Builder.get("/get").withAuthorization(AuthTests.BEARER)
                     .withQueryParam("key", key).build(), Answer.of(get), 200);
+            HttpResponse<String> delete = client.send(client.request("/delete?key=" + key)
+                    .header("Authorization", AuthTests.BEARER).DELETE().build());
+            contract.assertExchange(SimpleRequest.Builder.delete("/delete").withAuthorization(AuthTests.BEARER)
+                    .withQueryParam("key", key).build(), Answer.of(delete), 200);
             for (String path : List.of("/actuator/health", "/actuator/health/liveness",
                     "/actuator/health/readiness")) {
                 contract.assertExchange(SimpleRequest.Builder.get(path).build(), Answer.of(client.get(path)), 200);
@@ -353,6 +427,15 @@ class OpenApiContractTests {
 
     private static Request getKey(String key) {
         return SimpleRequest.Builder.get("/get").withQueryParam("key", key).build();
+    }
+
+    private static Request deleteKey(String key) {
+        return SimpleRequest.Builder.delete("/delete").withQueryParam("key", key).build();
+    }
+
+    /** A put body with the ttl as written ({@code 60}, {@code 1.5}, {@code "10"}, ...). */
+    private static String putBody(String key, String ttlJson) {
+        return "{\"key\":" + Http.json(key) + ",\"value\":\"v\",\"ttl\":" + ttlJson + "}";
     }
 
     private static Answer answer(int status, String body) {
@@ -479,6 +562,10 @@ class OpenApiContractTests {
 
         List<ValidationReport.Message> problems(String path, Method method, Answer answer) {
             return validator.validateResponse(path, method, answer.toResponse()).getMessages();
+        }
+
+        List<ValidationReport.Message> requestProblems(Request request) {
+            return validator.validateRequest(request).getMessages();
         }
 
         private static void assertValid(ValidationReport report, Answer answer) {

@@ -30,6 +30,9 @@ class StartupTests {
             kvcache.max-memory=lots          | kvcache.max-memory
             kvcache.ttl=-5s                  | kvcache.ttl must be 0 (no expiry) or positive
             kvcache.ttl=five minutes         | kvcache.ttl
+            kvcache.max-ttl=0                | kvcache.max-ttl must be at least 1s
+            kvcache.max-ttl=500ms            | kvcache.max-ttl must be at least 1s
+            kvcache.max-ttl=a day            | kvcache.max-ttl
             kvcache.cleanup-interval=0s      | kvcache.cleanup-interval must be positive
             kvcache.max-key-length=0         | maxKeyLength
             kvcache.max-value-length=-1      | maxValueLength
@@ -50,6 +53,20 @@ class StartupTests {
             assertThat(context.getBean(CacheService.class).budgetBytes()).isEqualTo(expected)
                     .isLessThan(Runtime.getRuntime().maxMemory());
             assertThat(output).contains("WARN").contains("kvcache.max-memory=1048576MB does not fit the heap");
+        }
+    }
+
+    /** A put's ttl may reach kvcache.max-ttl and no further, and the refusal names the maximum. */
+    @Test
+    void maxTtlBoundsAPutsTtlAndItsMessage() {
+        try (ConfigurableApplicationContext context = start("kvcache.max-ttl=1h")) {
+            CacheService cache = context.getBean(CacheService.class);
+            cache.put("k", "v", 3600);
+            assertThat(cache.get("k")).hasValue("v");
+            assertThat(catchThrowable(() -> cache.put("k", "w", 3601)))
+                    .hasMessage("ttl must be a whole number of seconds from 1 to 3600");
+            assertThat(cache.ttlRule()).isEqualTo("ttl must be a whole number of seconds from 1 to 3600");
+            assertThat(cache.get("k")).as("the refused put stored nothing").hasValue("v");
         }
     }
 

@@ -32,6 +32,19 @@ final class Settings {
         }
     }
 
+    /** A whole number, or null when the property is not given (in both modes). */
+    static Integer optionalInteger(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + name + " must be a whole number, was '" + value + "'");
+        }
+    }
+
     static double decimal(String name, double normalDefault, double smokeDefault) {
         String value = System.getProperty(name);
         if (value == null || value.isBlank()) {
