@@ -24,11 +24,11 @@ final class CacheMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         FunctionCounter.builder("cache.gets", cache, CacheService::hitCount)
                 .tags(TAGS).tag("result", "hit")
-                .description("Lookups that found a live entry")
+                .description("Lookups, by whether they found a live entry")
                 .register(registry);
         FunctionCounter.builder("cache.gets", cache, CacheService::missCount)
                 .tags(TAGS).tag("result", "miss")
-                .description("Lookups that found no entry, or an expired one")
+                .description("Lookups, by whether they found a live entry")
                 .register(registry);
         FunctionCounter.builder("cache.puts", cache, CacheService::putCount)
                 .tags(TAGS)
@@ -36,11 +36,11 @@ final class CacheMetrics implements MeterBinder {
                 .register(registry);
         FunctionCounter.builder("cache.deletes", cache, CacheService::deletedCount)
                 .tags(TAGS).tag("result", "deleted")
-                .description("Deletes that removed a live entry")
+                .description("Deletes, by whether they found a live entry to remove")
                 .register(registry);
         FunctionCounter.builder("cache.deletes", cache, CacheService::deleteMissCount)
                 .tags(TAGS).tag("result", "missing")
-                .description("Deletes that found no live entry")
+                .description("Deletes, by whether they found a live entry to remove")
                 .register(registry);
         FunctionCounter.builder("cache.evictions", cache, CacheService::evictionCount)
                 .tags(TAGS)

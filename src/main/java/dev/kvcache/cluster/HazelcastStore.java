@@ -1,5 +1,6 @@
 package dev.kvcache.cluster;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,9 @@ import dev.kvcache.cache.EntryStore;
 public final class HazelcastStore implements EntryStore, AutoCloseable {
 
     static final String MAP = "kv";
+
+    /** Each stored value starts with its exact expiry time (see {@link #put}). */
+    private static final int EXPIRY_BYTES = 8;
 
     private final HazelcastInstance member;
     private final IMap<String, byte[]> map;
@@ -81,23 +85,43 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
         return (int) Math.min(Integer.MAX_VALUE, seconds);
     }
 
+    /**
+     * Stores the value's ASCII bytes after its exact expiry time (epoch milliseconds, 0 for never). Hazelcast
+     * keeps expiry times in whole seconds, truncated, so that its own time to live would end an entry up to a
+     * second early; it gets a second more than the entry's, and reads check the exact time (never an entry
+     * served after it). {@code set}, not {@code put}: no old value sent back over the network.
+     */
     @Override
     public void put(String key, String value, long ttlNanos) {
-        // As bytes, one per ASCII character; set, not put: no old value sent back over the network. Hazelcast
-        // counts whole seconds and takes 0 for 'for ever', as the store does.
-        map.set(key, value.getBytes(StandardCharsets.ISO_8859_1), ttlSeconds(Duration.ofNanos(ttlNanos)),
-                TimeUnit.SECONDS);
+        long expiresAt = ttlNanos == 0 ? 0 : System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(ttlNanos);
+        byte[] stored = new byte[EXPIRY_BYTES + value.length()];
+        ByteBuffer.wrap(stored).putLong(expiresAt);
+        for (int i = 0; i < value.length(); i++) {
+            stored[EXPIRY_BYTES + i] = (byte) value.charAt(i); // ASCII: one byte a character
+        }
+        long hazelcastSeconds = ttlNanos == 0 ? 0 : ttlSeconds(Duration.ofNanos(ttlNanos)) + 1L;
+        map.set(key, stored, hazelcastSeconds, TimeUnit.SECONDS);
     }
 
     @Override
     public boolean delete(String key) {
-        return map.remove(key) != null; // null also for an entry that expired
+        return live(map.remove(key)) != null;
     }
 
     @Override
     public String get(String key) {
-        byte[] value = map.get(key);
-        return value == null ? null : new String(value, StandardCharsets.ISO_8859_1);
+        byte[] stored = live(map.get(key));
+        return stored == null ? null
+                : new String(stored, EXPIRY_BYTES, stored.length - EXPIRY_BYTES, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The stored bytes, or null when there are none or their expiry has come. */
+    private static byte[] live(byte[] stored) {
+        if (stored == null) {
+            return null;
+        }
+        long expiresAt = ByteBuffer.wrap(stored).getLong();
+        return expiresAt != 0 && expiresAt <= System.currentTimeMillis() ? null : stored;
     }
 
     /** Entries this member owns (backups not counted). */

@@ -26,7 +26,9 @@ class ConcurrentEvictionTests {
     private static final long BUDGET = 2_000_000;
     private static final int WRITERS = 4;
     private static final int READERS = 4;
-    private static final long RUN_NANOS = Duration.ofSeconds(3).toNanos();
+    /** The writers write this many times the budget, or stop at the deadline on a very busy machine. */
+    private static final long WRITTEN_BUDGETS = 12;
+    private static final long DEADLINE_NANOS = Duration.ofSeconds(30).toNanos();
     /** Half the guaranteed share: the other half covers writes in flight, whose order is not their marks'. */
     private static final long SURELY_READABLE = (long) (BUDGET * CaffeineStore.MIN_RESERVE_SHARE / 2);
 
@@ -42,26 +44,32 @@ class ConcurrentEvictionTests {
     private final LongAdder guaranteedReads = new LongAdder();
     private final LongAdder otherHits = new LongAdder();
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    private volatile boolean writing = true;
 
     @Test
     void recentKeysAlwaysHitAndEveryHitIsAValueWrittenForItsKey() throws InterruptedException {
-        long end = System.nanoTime() + RUN_NANOS;
-        List<Thread> threads = new ArrayList<>();
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        List<Thread> writers = new ArrayList<>();
+        List<Thread> readers = new ArrayList<>();
         for (int w = 0; w < WRITERS; w++) {
             int writer = w;
-            threads.add(start(() -> write(writer, end)));
+            writers.add(start(() -> write(writer, deadline)));
         }
         for (int r = 0; r < READERS; r++) {
-            threads.add(start(() -> read(end)));
+            readers.add(start(() -> read()));
         }
-        for (Thread thread : threads) {
+        for (Thread thread : writers) {
+            thread.join();
+        }
+        writing = false;
+        for (Thread thread : readers) {
             thread.join();
         }
 
         assertThat(failures).isEmpty();
-        assertThat(completed.get()).as("bytes written").isGreaterThan(10 * BUDGET);
+        assertThat(completed.get()).as("bytes written").isGreaterThan(5 * BUDGET);
         assertThat(cache.evictionCount()).isPositive();
-        assertThat(guaranteedReads.sum()).as("reads inside the guaranteed share").isGreaterThan(10_000);
+        assertThat(guaranteedReads.sum()).as("reads inside the guaranteed share").isGreaterThan(2_000);
         assertThat(otherHits.sum()).as("hits on older keys").isPositive();
         cache.cleanUp();
         assertThat(cache.weightedSize()).isLessThanOrEqualTo(BUDGET);
@@ -73,9 +81,9 @@ class ConcurrentEvictionTests {
         return thread;
     }
 
-    private void write(int writer, long end) {
+    private void write(int writer, long deadline) {
         var random = ThreadLocalRandom.current();
-        for (long n = 0; System.nanoTime() < end; n++) {
+        for (long n = 0; completed.get() < WRITTEN_BUDGETS * BUDGET && System.nanoTime() < deadline; n++) {
             // Now and then a writer writes one of its keys again (a new version): reads may see either version.
             long id = n > 100 && random.nextInt(10) == 0 ? n - 1 - random.nextLong(100) : n;
             String key = "w" + writer + "-" + id + "-" + "k".repeat(random.nextInt(40));
@@ -86,9 +94,9 @@ class ConcurrentEvictionTests {
         }
     }
 
-    private void read(long end) {
+    private void read() {
         var random = ThreadLocalRandom.current();
-        while (System.nanoTime() < end) {
+        while (writing) {
             long newest = writes.get();
             if (newest < recent.length()) {
                 continue;
