@@ -159,11 +159,15 @@ grep 'Periodic snapshot:' "$out/second.log" | while read -r stamp line; do
   end=$(date -d "$stamp" +%s%3N); took=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' <<< "$line")
   echo "$((end - took)) $end"
 done > "$out/windows.txt" || true
-periodic=$(awk 'NR == FNR { from[NR] = $1; to[NR] = $2; n = NR; next }
+awk 'NR == FNR { from[NR] = $1; to[NR] = $2; n = NR; next }
   { during = 0; for (i = 1; i <= n; i++) if ($1 < to[i] && $2 > from[i]) during = 1
-    k = during ? "with" : "without"; c[k]++; r[k] += $3; p[k] = p[k] " " $4 }
-  END { for (k in c) { split(p[k], a, " "); m = asort(a); printf "%s a snapshot: %d rounds, %.0f reads/s, median p99 %.2f ms; ", k, c[k], r[k] / c[k], a[int((m + 1) / 2)] / 1000 } }' \
-  "$out/windows.txt" "$out/rounds.tsv")
+    print (during ? "with" : "without"), $3, $4 }' "$out/windows.txt" "$out/rounds.tsv" > "$out/classified.txt"
+periodic=""
+for kind in with without; do # rounds, mean reads/s, median p99 (wrk reports microseconds)
+  read -r rounds rps <<< "$(awk -v k=$kind '$1 == k { n++; r += $2 } END { printf "%d %.0f", n, n ? r / n : 0 }' "$out/classified.txt")"
+  p99=$(awk -v k=$kind '$1 == k { print $3 }' "$out/classified.txt" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", NR ? a[int((NR + 1) / 2)] / 1000 : 0 }')
+  periodic+="$kind a snapshot: $rounds rounds, $rps reads/s, median p99 $p99 ms; "
+done
 say "reads of a full cache while periodic snapshots run (every 20 s): $periodic"
 stop TERM
 check "no OutOfMemoryError, no OOM kill while loading" \

@@ -74,6 +74,17 @@ public class CacheServiceBenchmark {
         return cache.get(keys[ThreadLocalRandom.current().nextInt(KEYS)]);
     }
 
+    /** Half gets, half overwriting puts, as bench/bench.sh's mixed workload. */
+    @Benchmark
+    public Object mixed() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (random.nextBoolean()) {
+            return cache.get(keys[random.nextInt(KEYS)]);
+        }
+        cache.put(keys[random.nextInt(KEYS)], values[random.nextInt(values.length)]);
+        return null;
+    }
+
     @Benchmark
     public void put() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
