@@ -1,7 +1,7 @@
 package dev.kvcache.cache;
 
 import java.io.IOException;
-import java.util.Map;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -201,8 +201,18 @@ public final class CaffeineStore implements EntryStore {
     void writeEntriesTo(EntrySink sink) throws IOException {
         long nowNanos = ticker.read();
         long nowMillis = System.currentTimeMillis();
-        for (Map.Entry<Key, byte[]> entry : main.asMap().entrySet()) {
-            write(sink, entry.getKey(), entry.getValue(), nowNanos, nowMillis);
+        try { // forEach walks Caffeine's map without an entry object per entry
+            main.asMap().forEach((key, stored) -> {
+                try {
+                    write(sink, key, stored, nowNanos, nowMillis);
+                }
+                catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+        }
+        catch (UncheckedIOException ex) {
+            throw ex.getCause();
         }
         for (RecencyReserve.Held held : reserve.held()) {
             if (!held.promoted) { // a promoted one is in Caffeine too, and written from there
