@@ -32,7 +32,12 @@ class ConcurrentEvictionTests {
     /** Half the guaranteed share: the other half covers writes in flight, whose order is not their marks'. */
     private static final long SURELY_READABLE = (long) (BUDGET * CaffeineStore.MIN_RESERVE_SHARE / 2);
 
-    /** A write whose put has returned, and the bytes of writes that had returned by then. */
+    /**
+     * A write whose put has returned, and the bytes of writes that had returned before it began: every one of those
+     * got its write mark before it, so what was written after its mark is at most what returned since, plus the
+     * writes in flight (a bound taken when the put returned would miss the writes that overtook a put the
+     * scheduler kept waiting).
+     */
     private record Done(String key, long completedBefore) {
     }
 
@@ -88,8 +93,9 @@ class ConcurrentEvictionTests {
             long id = n > 100 && random.nextInt(10) == 0 ? n - 1 - random.nextLong(100) : n;
             String key = "w" + writer + "-" + id + "-" + "k".repeat(random.nextInt(40));
             String value = value(key, random.nextInt(1_000));
+            long before = completed.get();
             cache.put(key, value);
-            long before = completed.getAndAdd(LocalCaches.entryWeight(key.length(), value.length()));
+            completed.addAndGet(LocalCaches.entryWeight(key.length(), value.length()));
             recent.set((int) (writes.getAndIncrement() & (recent.length() - 1)), new Done(key, before));
         }
     }
