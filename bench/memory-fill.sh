@@ -10,18 +10,23 @@
 # Prints peak RSS, heap after GC, entries held, the effective budget and put p99 during eviction; exits
 # non-zero when a check fails. TTL is set to 1h so that only memory evicts. Takes 5 to 10 minutes.
 #
-#   bench/memory-fill.sh [--memory 2g] [--cpus 2] [--factor 2] [--recent N] [-- extra kv-cache args]
+#   bench/memory-fill.sh [--memory 2g] [--cpus 2] [--factor 2] [--recent N] [--key-length 256] [--redis]
+#                        [-- extra kv-cache args]
+# (--key-length: the keys' length, 256 or e.g. 36 as a UUID's; values are always 256 characters;
+#  --redis: then the same question put to Redis, bench/redis-reference.sh, for a side-by-side table)
 # (--recent: how many of the newest wrk-written keys phase C reads; default: the guaranteed share's worth)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-memory=2g cpus=2 factor=2 recent="" port=7191 connections=32
+memory=2g cpus=2 factor=2 recent="" port=7191 connections=32 key_length=256 redis=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --memory) memory="$2"; shift 2 ;;
     --cpus) cpus="$2"; shift 2 ;;
     --factor) factor="$2"; shift 2 ;;
     --recent) recent="$2"; shift 2 ;;
+    --key-length) key_length="$2"; shift 2 ;;
+    --redis) redis=1; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -74,15 +79,15 @@ sampler=$!
 budget=$(metric cache.memory.budget)
 empty_used=$(metric cache.memory.used) # the store's own structures: the eviction tuner's ghost table
 entry=$(( $(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' \
-  -d "{\"key\":\"$(printf 'probe-%0250d' 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
+  -d "{\"key\":\"probe-$(printf "%0$((key_length - 6))d" 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
   sleep 1; metric cache.memory.used) - empty_used )) # the weighted size settles after Caffeine's maintenance
-echo "fill: effective budget $((budget / 1048576)) MB; a 256/256 entry weighs $entry bytes;"\
+echo "fill: effective budget $((budget / 1048576)) MB; a $key_length/256 entry weighs $entry bytes;"\
   "$(grep -o 'max heap' "$log" >/dev/null && grep -o 'Cache budget .*max heap' "$log")"
 
 written=0
 fill() { # mode from to seconds → "rps p50 p99 errors requests"
   local result
-  result=$(FILL_MODE=$1 FILL_FROM=$2 FILL_TO=$3 wrk -t1 -c$connections -d"$4"s --timeout 10s -s bench/fill.lua \
+  result=$(FILL_MODE=$1 FILL_FROM=$2 FILL_TO=$3 FILL_KEY_LENGTH=$key_length wrk -t1 -c$connections -d"$4"s --timeout 10s -s bench/fill.lua \
     "http://127.0.0.1:$port" 2>&1 | sed -n 's/^RESULT //p')
   [[ -n "$result" && "${result##* }" -gt 0 ]] || { echo "fill: wrk sent nothing; stopping" >&2; kill $$; }
   echo "$result"
@@ -158,13 +163,20 @@ echo "| figure | value |"
 echo "|---|---|"
 echo "| memory limit / CPUs | $memory / $cpus |"
 echo "| effective budget | $((budget / 1048576)) MB |"
-echo "| written | $written entries of 256/256 chars ($(( written * entry / 1048576 )) MB weighed, ${factor}x the budget) |"
+echo "| written | $written entries of $key_length/256 chars ($(( written * entry / 1048576 )) MB weighed, ${factor}x the budget) |"
 echo "| entries held at the end | $entries ($((used / 1048576)) MB weighed) |"
 echo "| evictions | $(metric cache.evictions) |"
 echo "| newest keys read back | $recent of $recent (the guaranteed share); 2000 fresh keys put one by one: $fresh_hits hits |"
-echo "| peak RSS of the JVM | $((peak_rss / 1048576)) MB |"
-echo "| peak cgroup memory usage | $((peak_cgroup / 1048576)) MB |"
+echo "| peak RSS of the JVM | $((peak_rss / 1048576)) MiB |"
+echo "| peak cgroup memory usage | $((peak_cgroup / 1048576)) MiB |"
 echo "| heap used after a full GC | $((heap_after_gc / 1048576)) MB |"
 echo "| put p99 during eviction, median / worst 10 s round | $(awk '{ a[NR] = $1 } END { printf "%.1f ms / %.1f ms", a[int((NR + 1) / 2)] / 1000, a[NR] / 1000 }' <<< "$sorted") |"
 echo
+if [[ $redis -eq 1 ]]; then
+  cleanup # the service's memory back before Redis gets the same cgroup limits
+  trap - EXIT
+  echo "The same container for Redis (bench/redis-reference.sh):"
+  bench/redis-reference.sh
+  echo
+fi
 [[ $failures -eq 0 ]] && echo "fill: PASS" || { echo "fill: $failures check(s) FAILED" >&2; exit 1; }
