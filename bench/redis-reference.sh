@@ -81,5 +81,5 @@ for shape in "256 $entries_256" "36 $entries_36"; do
 done
 # redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
 echo
-awk -F'","' 'NR > 1 { gsub("\"", ""); printf "Redis SET while evicting (redis-benchmark -c 32 -d 256, random keys): %s requests/s, p50 %s ms, p99 %s ms, max %s ms\n", $2, $5, $7, $8 }' \
+awk -F',' 'NR > 1 { gsub("\"", ""); printf "Redis SET while evicting (redis-benchmark -c 32 -d 256, random keys): %s requests/s, p50 %s ms, p99 %s ms, max %s ms\n", $2, $5, $7, $8 }' \
   "$out/benchmark.csv"
