@@ -63,11 +63,14 @@ during=$(curl -s -D - -o /dev/null "localhost:$port/get?key=smoke" | tr -d '\r')
 grep -q '^HTTP/1.1 200' <<< "$during" && grep -qi '^Connection: close' <<< "$during" \
   || fail "during the drain a get answered: $during"
 echo "container-smoke: on SIGTERM readiness went DOWN (503) and requests were still served, with Connection: close"
-set +e
-wait $runner
-status=$?
-set -e
-trap - EXIT
+await_exit() { # sets status
+  set +e
+  wait $runner
+  status=$?
+  set -e
+  trap - EXIT
+}
+await_exit
 [[ $status -eq 0 ]] || fail "exit status $status after SIGTERM"
 grep -q 'Graceful shutdown complete' "$log" || fail "no graceful shutdown in the log"
 grep -q 'Shutdown snapshot: 1 entries' "$log" && [[ -s "$data/kv-cache.snapshot" ]] \
@@ -81,9 +84,5 @@ get=$(curl -s "localhost:$port/get?key=smoke")
 [[ "$get" == '{"status":"OK","key":"smoke","value":"ok"}' ]] || fail "after the restart get answered $get"
 echo "container-smoke: after a restart on the same volume the entry is back ($(grep -o 'Loaded 1 entries.* ms' "$log"))"
 kill -TERM "$(pgrep -P $runner | head -n 1)"
-set +e
-wait $runner
-status=$?
-set -e
-trap - EXIT
+await_exit
 [[ $status -eq 0 ]] || fail "exit status $status after the second SIGTERM"

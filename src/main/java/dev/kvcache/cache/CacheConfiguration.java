@@ -7,13 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.kvcache.system.ReadinessGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
-import org.springframework.boot.availability.AvailabilityState;
-import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -88,13 +87,7 @@ class CacheConfiguration {
     @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
     ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
             WarmRestart warmRestart) {
-        return new ReadinessStateHealthIndicator(availability) {
-            @Override
-            protected AvailabilityState getState(ApplicationAvailability applicationAvailability) {
-                AvailabilityState state = super.getState(applicationAvailability);
-                return warmRestart.loaded() ? state : ReadinessState.REFUSING_TRAFFIC;
-            }
-        };
+        return new ReadinessGate(availability, warmRestart::loaded);
     }
 
     @Bean

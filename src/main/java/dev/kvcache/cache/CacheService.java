@@ -34,20 +34,21 @@ public final class CacheService {
 
     /** Stores the value under the key, replacing any earlier one, for the default time to live. */
     public void put(String key, String value) {
-        checkKey(key);
-        check("value", value, 0, maxValueLength);
-        store.put(key, value, defaultTtlNanos);
-        puts.increment();
+        store(key, value, defaultTtlNanos, true);
     }
 
     /** Stores the value under the key, replacing any earlier one and its time to live, for {@code ttlSeconds}. */
     public void put(String key, String value, long ttlSeconds) {
+        store(key, value, TimeUnit.SECONDS.toNanos(ttlSeconds), ttlSeconds >= 1 && ttlSeconds <= maxTtlSeconds);
+    }
+
+    private void store(String key, String value, long ttlNanos, boolean ttlValid) {
         checkKey(key);
         check("value", value, 0, maxValueLength);
-        if (ttlSeconds < 1 || ttlSeconds > maxTtlSeconds) {
+        if (!ttlValid) {
             throw new InvalidEntryException(ttlRule);
         }
-        store.put(key, value, TimeUnit.SECONDS.toNanos(ttlSeconds));
+        store.put(key, value, ttlNanos);
         puts.increment();
     }
 

@@ -2,13 +2,12 @@ package dev.kvcache.cluster;
 
 import dev.kvcache.cache.CacheProperties;
 import dev.kvcache.cache.MemoryBudget;
+import dev.kvcache.system.ReadinessGate;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
-import org.springframework.boot.availability.AvailabilityState;
-import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,13 +33,7 @@ class ClusterConfiguration {
     @Bean
     ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
             HazelcastStore store) {
-        return new ReadinessStateHealthIndicator(availability) {
-            @Override
-            protected AvailabilityState getState(ApplicationAvailability applicationAvailability) {
-                AvailabilityState state = super.getState(applicationAvailability);
-                return store.safe() ? state : ReadinessState.REFUSING_TRAFFIC;
-            }
-        };
+        return new ReadinessGate(availability, store::safe);
     }
 
     @Bean

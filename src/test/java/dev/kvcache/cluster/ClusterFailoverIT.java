@@ -1,11 +1,6 @@
 package dev.kvcache.cluster;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +10,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import dev.kvcache.Http;
+import dev.kvcache.ServiceProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +34,11 @@ class ClusterFailoverIT {
     private static final int BRIEF_KEYS = 100;
     private static final String NOT_FOUND = "{\"status\":\"ERROR\",\"message\":\"Key not found\"}";
 
-    private final List<Member> members = new ArrayList<>();
+    private final List<ServiceProcess> members = new ArrayList<>();
 
     @AfterEach
     void stopMembers() {
-        members.forEach(member -> member.process().destroyForcibly());
+        members.forEach(ServiceProcess::close);
     }
 
     @Test
@@ -79,9 +74,9 @@ class ClusterFailoverIT {
 
     private Outcome writeDeleteKillAndRead(int backups) throws Exception {
         start(backups);
-        Member first = members.get(0);
-        Member second = members.get(1);
-        Member third = members.get(2);
+        ServiceProcess first = members.get(0);
+        ServiceProcess second = members.get(1);
+        ServiceProcess third = members.get(2);
         awaitCluster(3, first, second, third);
 
         inParallel(KEYS, i -> {
@@ -100,7 +95,7 @@ class ClusterFailoverIT {
         long[] lastAnswered = new long[1];
         inParallel(BRIEF_KEYS, i -> {
             String key = "brief-" + i;
-            Member writer = i % 2 == 0 ? first : second;
+            ServiceProcess writer = i % 2 == 0 ? first : second;
             assertThat(writer.http().put(key, "value-of-" + key, "1").statusCode()).isEqualTo(200);
             synchronized (lastAnswered) {
                 lastAnswered[0] = Math.max(lastAnswered[0], System.nanoTime());
@@ -114,7 +109,7 @@ class ClusterFailoverIT {
         List<String> resurrected = new ArrayList<>();
         inParallel(KEYS, i -> {
             String key = "key-" + i;
-            for (Member reader : List.of(first, third)) {
+            for (ServiceProcess reader : List.of(first, third)) {
                 HttpResponse<String> get = reader.http().getKey(key);
                 boolean found = get.statusCode() == 200
                         && get.body().contains("\"value\":\"value-of-" + key + "\"");
@@ -139,7 +134,7 @@ class ClusterFailoverIT {
         List<String> outlived = new ArrayList<>();
         inParallel(BRIEF_KEYS, i -> {
             String key = "brief-" + i;
-            for (Member reader : List.of(first, third)) {
+            for (ServiceProcess reader : List.of(first, third)) {
                 HttpResponse<String> get = reader.http().getKey(key);
                 if (get.statusCode() != 404) {
                     synchronized (outlived) {
@@ -156,35 +151,27 @@ class ClusterFailoverIT {
         return new Outcome(lost, resurrected, outlived);
     }
 
-    private void start(int backups) throws IOException {
-        int[] ports = freePorts(6);
+    private void start(int backups) {
+        int[] ports = ServiceProcess.freePorts(6);
         String memberList = IntStream.range(0, 3).mapToObj(i -> "127.0.0.1:" + ports[3 + i])
                 .collect(Collectors.joining(","));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Path logs = Files.createDirectories(Path.of("target", "cluster-it"));
-        String name = "it-" + ProcessHandle.current().pid() + "-" + backups;
+        String name = "cluster-it-" + ProcessHandle.current().pid() + "-" + backups;
         for (int i = 0; i < 3; i++) {
-            Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                    "-jar", new File("target/kv-cache.jar").getAbsolutePath(),
-                    "--server.port=" + ports[i],
+            members.add(ServiceProcess.start(name + "-member-" + (i + 1), ports[i],
                     "--kvcache.mode=cluster",
                     "--kvcache.cluster.name=" + name,
                     "--kvcache.cluster.bind-address=127.0.0.1",
                     "--kvcache.cluster.port=" + ports[3 + i],
                     "--kvcache.cluster.members=" + memberList,
-                    "--kvcache.cluster.backup-count=" + backups)
-                    .redirectErrorStream(true)
-                    .redirectOutput(logs.resolve(name + "-member-" + (i + 1) + ".log").toFile())
-                    .start();
-            members.add(new Member(process, ports[i], new Http(ports[i])));
+                    "--kvcache.cluster.backup-count=" + backups));
         }
     }
 
     /** Every given member sees the expected number of members and is ready (joined, cluster safe). */
-    private static void awaitCluster(int size, Member... members) {
+    private static void awaitCluster(int size, ServiceProcess... members) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .untilAsserted(() -> {
-                    for (Member member : members) {
+                    for (ServiceProcess member : members) {
                         assertThat(member.process().isAlive()).as("member on %d alive", member.port()).isTrue();
                         assertThat(member.http().get("/actuator/health/readiness").statusCode()).isEqualTo(200);
                         assertThat(member.http().get("/actuator/metrics/cache.cluster.members").body())
@@ -214,28 +201,8 @@ class ClusterFailoverIT {
         }
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0);
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-        }
-        finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-        return ports;
-    }
-
     private interface IndexTask {
         void run(int index) throws Exception;
     }
 
-    private record Member(Process process, int port, Http http) {
-    }
 }
