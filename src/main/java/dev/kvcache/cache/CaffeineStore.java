@@ -102,7 +102,7 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public void put(String key, String value, long ttlNanos) {
         Key k = Key.of(key);
-        int weight = weigher.weigh(k.length(), value.length());
+        int weight = weigher.weigh(key.length(), value.length());
         long expiresAt = ttlNanos == 0 ? StoredValue.NEVER : ticker.read() + ttlNanos;
         byte[] stored = StoredValue.of(value, written.addAndGet(weight), expiresAt);
         main.put(k, stored);
@@ -229,9 +229,8 @@ public final class CaffeineStore implements EntryStore {
         long remaining = StoredValue.remaining(stored, nowNanos);
         // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
         long expiresAt = remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000;
-        byte[] keyBytes = key.bytes();
-        sink.add(keyBytes, 0, keyBytes.length, stored, StoredValue.HEADER, StoredValue.length(stored),
-                expiresAt, StoredValue.writeMark(stored));
+        // A snapshot holds one byte a character, whatever the store packs (see docs/warm-restart.md).
+        sink.add(key.ascii(), StoredValue.ascii(stored), expiresAt, StoredValue.writeMark(stored));
     }
 
     /** The weight of an entry of these lengths, as the store counts it. */
@@ -253,16 +252,16 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /**
-     * The array a restored value goes into, with its header: its write order and its expiry, converted from
-     * the snapshot's wall-clock time to this process' ticker; the caller copies the value's bytes in after
-     * {@link StoredValue#HEADER}.
+     * The stored form of a value read from a snapshot: with its write order and its expiry, converted from the
+     * snapshot's wall-clock time to this process' ticker.
      *
+     * @param ascii the value's bytes, one a character
      * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
      */
-    byte[] restoredValue(int length, long expiresAtEpochMillis, long writeOrder) {
+    byte[] restoredValue(byte[] ascii, long expiresAtEpochMillis, long writeOrder) {
         long expiresAt = expiresAtEpochMillis == 0 ? StoredValue.NEVER
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
-        return StoredValue.withHeader(length, writeOrder, expiresAt);
+        return StoredValue.of(ascii, writeOrder, expiresAt);
     }
 
     /** Restores an entry read from a snapshot, unless the key was written since the store started (newer). */

@@ -3,8 +3,8 @@ package dev.kvcache.cache;
 import com.github.benmanes.caffeine.cache.Weigher;
 
 /**
- * Weighs an entry as the heap it retains, in bytes: the key and value arrays (the value's with its
- * {@link StoredValue} header), the {@link Key} object, and Caffeine's per-entry structures. Caffeine's weight is
+ * Weighs an entry as the heap it retains, in bytes: the key and value arrays (both {@link PackedAscii}, the
+ * value's with its {@link StoredValue} header), the {@link Key} object, and Caffeine's per-entry structures. Caffeine's weight is
  * only what the weigher says, so the budget means heap only if this counts everything an entry keeps alive. An
  * entry held by the {@link RecencyReserve} instead retains less than this (its node is smaller), so the same
  * weight bounds it there too.
@@ -21,13 +21,13 @@ final class EntryWeigher implements Weigher<Key, byte[]> {
 
     @Override
     public int weigh(Key key, byte[] stored) {
-        return perEntryOverhead + (int) (layout.byteArray(key.length()) + layout.byteArray(stored.length));
+        return perEntryOverhead + (int) (layout.byteArray(key.packedLength()) + layout.byteArray(stored.length));
     }
 
-    /** The weight of an entry with a key and a value of these lengths. */
+    /** The weight of an entry with a key and a value of these lengths, in characters. */
     int weigh(int keyLength, int valueLength) {
-        return perEntryOverhead
-                + (int) (layout.byteArray(keyLength) + layout.byteArray(StoredValue.HEADER + valueLength));
+        return perEntryOverhead + (int) (layout.byteArray(PackedAscii.packedLength(keyLength))
+                + layout.byteArray(StoredValue.HEADER + PackedAscii.packedLength(valueLength)));
     }
 
     /**

@@ -4,9 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A key held as its ASCII bytes. With compact object headers this is 8 bytes leaner per entry than a
- * {@code String} (no coder, no hash-is-zero flag). Comparable, so that ConcurrentHashMap can keep colliding
- * keys in a balanced tree: crafted collisions cost O(log n), not O(n).
+ * A key held as its ASCII characters packed at 7 bits each ({@link PackedAscii}): a 256-character key takes a
+ * 240-byte array where a {@code String} would take 272 and more. Equal keys pack into equal bytes, so equality,
+ * hash and order are those of the packed bytes. Comparable, so that ConcurrentHashMap can keep colliding keys
+ * in a balanced tree: crafted collisions cost O(log n), not O(n).
  */
 final class Key implements Comparable<Key> {
 
@@ -18,23 +19,26 @@ final class Key implements Comparable<Key> {
         this.hash = Arrays.hashCode(bytes);
     }
 
-    /** The key of an ASCII string (checked by the caller): one byte per character. */
+    /** The key of an ASCII string (checked by the caller). */
     static Key of(String ascii) {
-        return new Key(ascii.getBytes(StandardCharsets.ISO_8859_1));
+        return ofAscii(ascii.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    /** The key of these bytes, which it keeps (the caller gives them up). */
-    static Key ofBytes(byte[] bytes) {
-        return new Key(bytes);
+    /** The key of these ASCII bytes, one a character. */
+    static Key ofAscii(byte[] ascii) {
+        byte[] packed = new byte[PackedAscii.packedLength(ascii.length)];
+        PackedAscii.pack(ascii, 0, ascii.length, packed, 0);
+        return new Key(packed);
     }
 
-    int length() {
+    /** Bytes of the packed array (what the key weighs, besides the array's header). */
+    int packedLength() {
         return bytes.length;
     }
 
-    /** The key's own bytes, not a copy: for writing them out, never to change. */
-    byte[] bytes() {
-        return bytes;
+    /** The key's ASCII bytes, one a character, in a new array. */
+    byte[] ascii() {
+        return PackedAscii.unpack(bytes, 0, bytes.length);
     }
 
     @Override
@@ -54,6 +58,6 @@ final class Key implements Comparable<Key> {
 
     @Override
     public String toString() {
-        return new String(bytes, StandardCharsets.ISO_8859_1);
+        return new String(ascii(), StandardCharsets.ISO_8859_1);
     }
 }

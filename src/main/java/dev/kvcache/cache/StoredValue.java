@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The one array a value is stored in: a header of two longs, then the value's ASCII bytes (one per character).
+ * The one array a value is stored in: a header of two longs, then the value's ASCII characters packed at 7 bits
+ * each ({@link PackedAscii}).
  * The header travels with the value wherever the entry goes (Caffeine, the {@link RecencyReserve}, a snapshot),
  * at 16 bytes an entry instead of an object of its own:
  * <ul>
@@ -28,12 +29,16 @@ final class StoredValue {
     }
 
     /** The value's array; the value must be ASCII (checked by {@link CacheService}). */
-    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) copies the low byte of each char: ASCII
     static byte[] of(String value, long writeMark, long expiresAt) {
-        byte[] stored = new byte[HEADER + value.length()];
+        return of(value.getBytes(StandardCharsets.ISO_8859_1), writeMark, expiresAt);
+    }
+
+    /** The array of a value given as ASCII bytes, one a character. */
+    static byte[] of(byte[] ascii, long writeMark, long expiresAt) {
+        byte[] stored = new byte[HEADER + PackedAscii.packedLength(ascii.length)];
         LONGS.set(stored, 0, writeMark);
         LONGS.set(stored, 8, expiresAt);
-        value.getBytes(0, value.length(), stored, HEADER);
+        PackedAscii.pack(ascii, 0, ascii.length, stored, HEADER);
         return stored;
     }
 
@@ -72,19 +77,17 @@ final class StoredValue {
         return expiresAt == NEVER ? Long.MAX_VALUE : Math.max(0, expiresAt - now);
     }
 
-    /** An array for a value of this length with this header, the value's bytes to be copied in by the caller. */
-    static byte[] withHeader(int valueLength, long writeMark, long expiresAt) {
-        byte[] stored = new byte[HEADER + valueLength];
-        LONGS.set(stored, 0, writeMark);
-        LONGS.set(stored, 8, expiresAt);
-        return stored;
+    /** The value's length in characters. */
+    static int length(byte[] stored) {
+        return PackedAscii.charCount(stored, HEADER, stored.length - HEADER);
     }
 
-    static int length(byte[] stored) {
-        return stored.length - HEADER;
+    /** The value's ASCII bytes, one a character, in a new array. */
+    static byte[] ascii(byte[] stored) {
+        return PackedAscii.unpack(stored, HEADER, stored.length - HEADER);
     }
 
     static String text(byte[] stored) {
-        return new String(stored, HEADER, stored.length - HEADER, StandardCharsets.ISO_8859_1);
+        return new String(ascii(stored), StandardCharsets.ISO_8859_1);
     }
 }

@@ -128,10 +128,9 @@ final class WarmRestart implements AutoCloseable {
                         counts[2]++;
                     }
                     else if (fit.keeps(entry.writeOrder())) {
-                        byte[] stored = store.restoredValue(entry.valueLength(), entry.expiresAtEpochMillis(),
+                        byte[] stored = store.restoredValue(entry.value(), entry.expiresAtEpochMillis(),
                                 entry.writeOrder());
-                        entry.copyValueTo(stored, StoredValue.HEADER);
-                        restorer.add(Key.ofBytes(entry.key()), stored);
+                        restorer.add(Key.ofAscii(entry.key()), stored);
                         counts[0]++;
                         counts[1] += entry.keyLength() + entry.valueLength();
                     }

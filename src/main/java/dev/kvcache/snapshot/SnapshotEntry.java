@@ -65,9 +65,4 @@ public final class SnapshotEntry {
         block.get(keyOffset + keyLength, value);
         return value;
     }
-
-    /** Copies the value's bytes into {@code target} from {@code offset} on (a caller's array with a header). */
-    public void copyValueTo(byte[] target, int offset) {
-        block.get(keyOffset + keyLength, target, offset, valueLength);
-    }
 }
