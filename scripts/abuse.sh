@@ -10,7 +10,9 @@
 # Prints its figures; exits non-zero if a check failed. Bounded in time (about 2 minutes); stops what it started.
 #
 #   scripts/abuse.sh [--port 7211] [--slowloris 300] [--slow-bodies 100] [--flood N] [--rate 5000] [--seconds 20]
-#                    [-- extra kv-cache args]
+#                    [--full] [-- extra kv-cache args]
+# --full first fills the cache to its budget (unique 256/256 entries, bench/fill.lua), so that the abuse meets
+# the heap a full cache leaves: with --slow-bodies 2048, the worst case server.tomcat.max-connections allows.
 # Needs wrk and curl, a JDK 17+ for the client helper (scripts/AbuseClients.java, run from source) and JDK 25
 # for the service (see container-run.sh); builds target/kv-cache.jar if missing.
 set -euo pipefail
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 name=abuse
 
-port=7211 slowloris=300 slow_bodies=100 flood="" rate=5000 seconds=20
+port=7211 slowloris=300 slow_bodies=100 flood="" rate=5000 seconds=20 full=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
@@ -27,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --flood) flood="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
+    --full) full=1; shift ;;
     --) shift; break ;;
     *) echo "abuse: unknown option $1" >&2; exit 2 ;;
   esac
@@ -73,6 +76,18 @@ heap_after_gc_mb() { # through the attach socket, not HTTP: works while the conn
 stats() { echo "RSS $(rss_mb) MB, heap after GC $(heap_after_gc_mb) MB, $(threads) threads, $(fds) fds"; }
 healthy() { curl -fs -o /dev/null --max-time 5 "$base/actuator/health/liveness"; }
 say "kv-cache on port $port (pid $pid): max-connections $max_connections, accept-count $accept_count; $(stats)"
+
+if [[ $full -eq 1 ]]; then
+  metric() { curl -fs "$base/actuator/metrics/$1" | sed -E 's/.*"value":([0-9.Ee+-]+).*/\1/' | awk '{ printf "%.0f", $1 }'; }
+  budget=$(metric cache.memory.budget) written=0
+  while [[ $(metric cache.memory.used) -lt $((budget * 98 / 100)) ]]; do
+    requests=$(FILL_MODE=put FILL_FROM=$written wrk -t1 -c32 -d5s -s bench/fill.lua "$base" | sed -n 's/^RESULT //p' \
+      | awk '{ print $5 }')
+    written=$((written + requests))
+  done
+  say "filled: $written entries written, $(metric cache.size) held, $(( $(metric cache.memory.used) / 1048576 )) of" \
+    "$((budget / 1048576)) MB of budget used; $(stats)"
+fi
 
 # ---- 1. oversized request line and headers ----------------------------------------------------------------
 # Sends a keep-alive HTTP/1.1 request as raw bytes and reads until the server closes; a connection still open

@@ -49,7 +49,7 @@ class StartupTests {
     @Test
     void budgetLargerThanTheHeapAllowsIsCappedWithAWarning(CapturedOutput output) {
         try (ConfigurableApplicationContext context = start("kvcache.max-memory=1TB")) {
-            long expected = MemoryBudget.of(1L << 40, Runtime.getRuntime().maxMemory()).effective();
+            long expected = (long) (Runtime.getRuntime().maxMemory() * MemoryBudget.LOCAL_HEAP_SHARE);
             assertThat(context.getBean(CacheService.class).budgetBytes()).isEqualTo(expected)
                     .isLessThan(Runtime.getRuntime().maxMemory());
             assertThat(output).contains("WARN").contains("kvcache.max-memory=1048576MB does not fit the heap");

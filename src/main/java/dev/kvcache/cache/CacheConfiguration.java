@@ -41,11 +41,12 @@ class CacheConfiguration {
     /** The byte budget: kvcache.max-memory, capped at a safe share of the heap, with a WARN when capped. */
     @Bean
     MemoryBudget memoryBudget(CacheProperties properties) {
-        MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), Runtime.getRuntime().maxMemory());
+        MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), Runtime.getRuntime().maxMemory(),
+                properties.mode());
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit the heap (max {}): using {} ({}% of the heap) instead",
                     mb(budget.configured()), mb(budget.maxHeap()), mb(budget.effective()),
-                    Math.round(MemoryBudget.SAFE_HEAP_SHARE * 100));
+                    Math.round(budget.share() * 100));
         }
         log.info("Cache budget {} of {} max heap, mode {}, ttl {}, keys up to {} and values up to {} chars",
                 mb(budget.effective()), mb(budget.maxHeap()), properties.mode(), properties.ttl(),
