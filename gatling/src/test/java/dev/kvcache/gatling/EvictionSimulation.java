@@ -23,7 +23,7 @@ import io.gatling.javaapi.http.HttpRequestActionBuilder;
  *   <li>Reads {@code cache_memory_budget_bytes} from {@code /actuator/prometheus} and stops at once unless it is
  *       {@code budgetMb}: every figure below is derived from it.</li>
  *   <li>Writes {@code writeFactor × budget / entryBytes} unique entries of 256-character keys and 256-character
- *       values (about 690 bytes of heap each in the server), in sequence-number order, with {@code users} users.</li>
+ *       values (about 644 bytes of heap each in the server), in sequence-number order, with {@code users} users.</li>
  *   <li>When every write has answered, reads back the {@code recentKeys} most recent keys: each must hit with the
  *       exact value written.</li>
  *   <li>Checks that the server's eviction counter shows that it evicted at least what did not fit.</li>
@@ -32,7 +32,7 @@ import io.gatling.javaapi.http.HttpRequestActionBuilder;
  * <p>The store guarantees that the most recent writes filling 10% of the budget are readable, whatever
  * Caffeine's admission policy makes of them (docs/eviction.md). The default {@code recentKeys} is that share of
  * the budget's capacity, less 2% for the estimate of an entry's size and one write per user for the writes that
- * concurrent users finish out of order: 2,374 keys for 16 MB and 8 users. Older keys may or may not be there.
+ * concurrent users finish out of order: 2,545 keys for 16 MB and 8 users. Older keys may or may not be there.
  */
 public class EvictionSimulation extends Simulation {
 
@@ -46,8 +46,11 @@ public class EvictionSimulation extends Simulation {
     private final int budgetMb = Settings.integer("budgetMb", 16, 16);
     // Smoke: twice the budget is the least that still proves eviction, and halves the run.
     private final double writeFactor = Settings.decimal("writeFactor", 4, 2);
-    /** Heap per 256/256 entry as the server weighs it: 684 bytes on JDK 25 with compact headers, 692 on 17. */
-    private final int entryBytes = Settings.integer("entryBytes", 690, 690);
+    /**
+     * Heap per 256/256 entry as the server weighs it: 644 bytes on JDK 17, and on 25 without compact headers
+     * (as the smoke test runs it); 612 with them (as the image runs it).
+     */
+    private final int entryBytes = Settings.integer("entryBytes", 644, 644);
     private final int users = Settings.integer("users", 8, 4);
 
     private final long budgetBytes = budgetMb * 1024L * 1024L;
@@ -57,10 +60,10 @@ public class EvictionSimulation extends Simulation {
     private final int guaranteedRecentKeys = (int) (capacity * 0.10 * 0.98) - users;
     private final int recentKeys = Settings.integer("recentKeys", guaranteedRecentKeys, guaranteedRecentKeys);
     /**
-     * The budget holds about {@code capacity} entries, so the rest must have been evicted; 5% of slack for the
-     * entry size, which differs by about 1% between JVM object layouts.
+     * The budget holds about {@code capacity} entries, so the rest must have been evicted; 8% of slack for the
+     * entry size, which differs by 5% between JVM object layouts.
      */
-    private final long minimumEvictions = writes - Math.round(capacity * 1.05);
+    private final long minimumEvictions = writes - Math.round(capacity * 1.08);
 
     /** Unique per run, so that a second run against the same server cannot find the first run's entries. */
     private final String keyPrefix = "evict-" + Long.toString(System.currentTimeMillis(), 36) + "-";
