@@ -48,7 +48,7 @@ runner=$!
 cgroup=/sys/fs/cgroup/memory/kvcache-$runner
 sampler=""
 cleanup() {
-  [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null
+  [[ -z "$sampler" ]] || kill "$sampler" 2>/dev/null || true # it may have ended with the JVM
   kill "$runner" 2>/dev/null || true
   wait "$runner" 2>/dev/null || true # its status is SIGTERM's, not a failure
 }

@@ -41,9 +41,8 @@ metric() { curl -fs "$base/actuator/metrics/$1${2:+?tag=$2}" | sed -E 's/.*"valu
 
 runner="" cgroup="" sampler=""
 cleanup() {
-  [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null
-  [[ -n "$runner" ]] && kill "$runner" 2>/dev/null && wait "$runner" 2>/dev/null
-  return 0
+  [[ -z "$sampler" ]] || kill "$sampler" 2>/dev/null || true # it may have ended with the JVM
+  [[ -z "$runner" ]] || { kill "$runner" 2>/dev/null; wait "$runner" 2>/dev/null; } || true
 }
 trap cleanup EXIT
 
