@@ -4,10 +4,10 @@ import com.github.benmanes.caffeine.cache.Weigher;
 
 /**
  * Weighs an entry as the heap it retains, in bytes: the key and value arrays (both {@link PackedAscii}, the
- * value's with its {@link StoredValue} header), the {@link Key} object, and Caffeine's per-entry structures. Caffeine's weight is
- * only what the weigher says, so the budget means heap only if this counts everything an entry keeps alive. An
- * entry held by the {@link RecencyReserve} instead retains less than this (its node is smaller), so the same
- * weight bounds it there too.
+ * value's with its {@link StoredValue} header), the {@link Key} object, and Caffeine's per-entry structures.
+ * Caffeine's weight is only what the weigher says, so the budget means heap only if this counts everything an
+ * entry keeps alive. An entry held by the {@link RecencyReserve} instead retains less than this (its node is
+ * smaller), so the same weight bounds it there too.
  */
 final class EntryWeigher implements Weigher<Key, byte[]> {
 

@@ -27,7 +27,7 @@ final class Key implements Comparable<Key> {
     /** The key of these ASCII bytes, one a character. */
     static Key ofAscii(byte[] ascii) {
         byte[] packed = new byte[PackedAscii.packedLength(ascii.length)];
-        PackedAscii.pack(ascii, 0, ascii.length, packed, 0);
+        PackedAscii.pack(ascii, packed, 0);
         return new Key(packed);
     }
 

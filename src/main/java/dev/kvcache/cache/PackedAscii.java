@@ -35,12 +35,13 @@ final class PackedAscii {
     }
 
     /**
-     * Packs {@code chars} ASCII bytes of {@code ascii} from {@code from} into {@code target} at {@code offset},
-     * which must have {@link #packedLength} bytes from there. Bytes beyond 127 lose their top bit.
+     * Packs the ASCII bytes {@code ascii} into {@code target} at {@code offset}, which must have
+     * {@link #packedLength} bytes from there. Bytes beyond 127 lose their top bit.
      */
-    static void pack(byte[] ascii, int from, int chars, byte[] target, int offset) {
+    static void pack(byte[] ascii, byte[] target, int offset) {
+        int chars = ascii.length;
         int groups = chars >>> 3;
-        int in = from;
+        int in = 0;
         int out = offset;
         for (int g = 0; g < groups; g++, in += 8, out += 7) {
             long x = (long) LONGS.get(ascii, in);
@@ -57,15 +58,13 @@ final class PackedAscii {
         target[out] = (byte) tail;
     }
 
-    /**
-     * Unpacks the packed text of {@code length} bytes at {@code offset} into {@code target} at
-     * {@code targetOffset}, one ASCII byte a character ({@link #charCount} of them).
-     */
-    static void unpack(byte[] packed, int offset, int length, byte[] target, int targetOffset) {
-        int tail = packed[offset + length - 1];
-        int groups = (length - 1 - tail) / 7;
+    /** The ASCII bytes, one a character, of the packed text of {@code length} bytes at {@code offset}. */
+    static byte[] unpack(byte[] packed, int offset, int length) {
+        byte[] target = new byte[charCount(packed, offset, length)];
+        int groups = target.length >>> 3;
+        int tail = target.length & 7;
         int in = offset;
-        int out = targetOffset;
+        int out = 0;
         for (int g = 0; g < groups; g++, in += 7, out += 8) {
             // Reads 8 bytes, of which the last belongs to the next group, the tail or the length byte.
             long x = (long) LONGS.get(packed, in) & SEVEN_BYTES;
@@ -75,12 +74,6 @@ final class PackedAscii {
             LONGS.set(target, out, x);
         }
         System.arraycopy(packed, in, target, out, tail);
-    }
-
-    /** The ASCII bytes of the packed text of {@code length} bytes at {@code offset}, in a new array. */
-    static byte[] unpack(byte[] packed, int offset, int length) {
-        byte[] ascii = new byte[charCount(packed, offset, length)];
-        unpack(packed, offset, length, ascii, 0);
-        return ascii;
+        return target;
     }
 }

@@ -38,7 +38,7 @@ final class StoredValue {
         byte[] stored = new byte[HEADER + PackedAscii.packedLength(ascii.length)];
         LONGS.set(stored, 0, writeMark);
         LONGS.set(stored, 8, expiresAt);
-        PackedAscii.pack(ascii, 0, ascii.length, stored, HEADER);
+        PackedAscii.pack(ascii, stored, HEADER);
         return stored;
     }
 
@@ -75,11 +75,6 @@ final class StoredValue {
     static long remaining(byte[] stored, long now) {
         long expiresAt = expiresAt(stored);
         return expiresAt == NEVER ? Long.MAX_VALUE : Math.max(0, expiresAt - now);
-    }
-
-    /** The value's length in characters. */
-    static int length(byte[] stored) {
-        return PackedAscii.charCount(stored, HEADER, stored.length - HEADER);
     }
 
     /** The value's ASCII bytes, one a character, in a new array. */

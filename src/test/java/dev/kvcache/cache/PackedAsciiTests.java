@@ -64,7 +64,6 @@ class PackedAsciiTests {
         byte[] stored = StoredValue.of(value, 12345, 678);
         assertThat(stored).hasSize(StoredValue.HEADER + 225);
         assertThat(StoredValue.text(stored)).isEqualTo(value);
-        assertThat(StoredValue.length(stored)).isEqualTo(256);
         assertThat(StoredValue.writeMark(stored)).isEqualTo(12345);
         assertThat(StoredValue.expiresAt(stored)).isEqualTo(678);
         assertThat(StoredValue.text(StoredValue.of("", 1, 2))).isEmpty();
@@ -74,7 +73,7 @@ class PackedAsciiTests {
         // Packed at an offset, between bytes that must survive, as a value is packed after its header.
         byte[] packed = new byte[3 + PackedAscii.packedLength(ascii.length) + 2];
         Arrays.fill(packed, (byte) 0x5A);
-        PackedAscii.pack(ascii, 0, ascii.length, packed, 3);
+        PackedAscii.pack(ascii, packed, 3);
         int length = PackedAscii.packedLength(ascii.length);
         assertThat(packed[0]).isEqualTo((byte) 0x5A);
         assertThat(packed[3 + length]).isEqualTo((byte) 0x5A);
