@@ -38,20 +38,32 @@ class CacheConfiguration {
         });
     }
 
-    /** The byte budget: kvcache.max-memory, capped at a safe share of the heap, with a WARN when capped. */
+    /**
+     * The byte budget: kvcache.max-memory, cut (with a WARN) to what the heap's share and the direct memory can
+     * hold.
+     */
     @Bean
     MemoryBudget memoryBudget(CacheProperties properties) {
-        MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), Runtime.getRuntime().maxMemory(),
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
                 properties.mode());
         if (budget.capped()) {
-            log.warn("kvcache.max-memory={} does not fit the heap (max {}): using {} ({}% of the heap) instead",
-                    mb(budget.configured()), mb(budget.maxHeap()), mb(budget.effective()),
-                    Math.round(budget.share() * 100));
+            log.warn("kvcache.max-memory={} does not fit: using {} ({}% of the {} heap{})", mb(budget.configured()),
+                    mb(budget.effective()), Math.round(budget.share() * 100), mb(budget.maxHeap()),
+                    budget.offHeapRoom() == 0 ? ""
+                            : " and " + mb(budget.offHeapRoom()) + " of direct memory; see docs/memory.md");
         }
-        log.info("Cache budget {} of {} max heap, mode {}, ttl {}, keys up to {} and values up to {} chars",
-                mb(budget.effective()), mb(budget.maxHeap()), properties.mode(), properties.ttl(),
-                properties.maxKeyLength(), properties.maxValueLength());
+        log.info("Cache budget {} ({} max heap, {} of direct memory for entries), mode {}, ttl {}, keys up to {} "
+                + "and values up to {} chars", mb(budget.effective()), mb(budget.maxHeap()),
+                mb(budget.offHeapRoom()), properties.mode(), properties.ttl(), properties.maxKeyLength(),
+                properties.maxValueLength());
         return budget;
+    }
+
+    /** {@code -XX:MaxDirectMemorySize}, whose default (0) is the max heap. */
+    private static long maxDirectMemory(long maxHeap) {
+        long flag = Long.parseLong(HeapLayout.flag("MaxDirectMemorySize", "0"));
+        return flag > 0 ? flag : maxHeap;
     }
 
     /** The entries in this JVM's Caffeine cache: the default, {@code kvcache.mode=local}. */
@@ -61,7 +73,7 @@ class CacheConfiguration {
             ScheduledExecutorService cacheMaintenanceExecutor) {
         // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
         // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
-        CaffeineStore store = new CaffeineStore(budget.effective(), Ticker.systemTicker(), Runnable::run,
+        CaffeineStore store = new CaffeineStore(budget, Ticker.systemTicker(), Runnable::run,
                 Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);

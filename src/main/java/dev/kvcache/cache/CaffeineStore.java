@@ -2,6 +2,8 @@ package dev.kvcache.cache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,11 +42,12 @@ public final class CaffeineStore implements EntryStore {
     /** Steps in which Caffeine's maximum follows the reserve's weight. */
     static final int QUANTA_PER_BUDGET = 64;
 
-    private final Cache<Key, byte[]> main;
-    private final Policy.Eviction<Key, byte[]> eviction;
+    private final Cache<Entry, Entry> main;
+    private final Policy.Eviction<Entry, Entry> eviction;
+    private final Slabs slabs;
     private final RecencyReserve reserve;
     private final ReserveTuner tuner;
-    private final EntryWeigher weigher = new EntryWeigher(HeapLayout.current());
+    private final EntryWeigher weigher;
     private final Ticker ticker;
     /** A delete and a promotion of the same key take turns (see {@link #delete}). */
     private final Object[] keyLocks = new Object[64];
@@ -68,26 +71,36 @@ public final class CaffeineStore implements EntryStore {
     private long reserveHitsAtLastStep;
 
     /**
-     * @param budgetBytes the effective memory budget (see {@link MemoryBudget})
+     * A store whose heap and off-heap memory are both ample for the budget (tests, and a JVM started without the
+     * image's flags): an entry weighs what it takes.
+     */
+    public CaffeineStore(long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
+        this(MemoryBudget.unbounded(budgetBytes), ticker, executor, scheduler);
+    }
+
+    /**
+     * @param budget the memory budget, and the room on the heap and off it (see {@link MemoryBudget})
      * @param ticker the clock for expiry; {@link Ticker#systemTicker()} outside tests
      * @param executor where Caffeine runs its maintenance
      * @param scheduler wakes the cache when the next entry expires, so expired entries leave promptly
      */
-    public CaffeineStore(long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
-        this.budgetBytes = budgetBytes;
+    public CaffeineStore(MemoryBudget budget, Ticker ticker, Executor executor, Scheduler scheduler) {
+        this.budgetBytes = budget.effective();
         this.ticker = ticker;
+        this.weigher = new EntryWeigher(HeapLayout.current(), budget);
+        this.slabs = new Slabs(budget.slabBytes());
         this.minHorizon = (long) (budgetBytes * MIN_RESERVE_SHARE);
         this.maxHorizon = (long) (budgetBytes * MAX_RESERVE_SHARE);
         this.step = Math.max(1, (long) (budgetBytes * STEP_SHARE));
         this.quantum = Math.max(1, budgetBytes / QUANTA_PER_BUDGET);
         this.leftToReserve = quantum;
         this.tuner = new ReserveTuner((int) Math.min(1 << 24, budgetBytes / BUDGET_BYTES_PER_GHOST), step);
-        this.reserve = new RecencyReserve(maxHorizon, Math.max(1, budgetBytes / BUCKETS_PER_BUDGET), minHorizon,
-                this::reserveDropped);
+        this.reserve = new RecencyReserve(slabs, maxHorizon, Math.max(1, budgetBytes / BUCKETS_PER_BUDGET),
+                minHorizon, this::reserveDropped);
         this.main = Caffeine.newBuilder()
                 .maximumWeight(mainMaximum())
-                .weigher(weigher)
-                .expireAfter(new ExpiryInValue())
+                .weigher((Entry key, Entry entry) -> weigher.weigh(lengthsOf(entry.chunk)))
+                .expireAfter(new ExpiryInChunk())
                 .evictionListener(this::mainEvicted)
                 .ticker(ticker)
                 .executor(executor)
@@ -101,33 +114,110 @@ public final class CaffeineStore implements EntryStore {
 
     @Override
     public void put(String key, String value, long ttlNanos) {
-        Key k = Key.of(key);
+        byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] valueAscii = value.getBytes(StandardCharsets.ISO_8859_1);
         int weight = weigher.weigh(key.length(), value.length());
-        long expiresAt = ttlNanos == 0 ? StoredValue.NEVER : ticker.read() + ttlNanos;
-        byte[] stored = StoredValue.of(value, written.addAndGet(weight), expiresAt);
-        main.put(k, stored);
-        reserve.removeUnless(k, stored); // an older write Caffeine evicted earlier must not outlive this one
+        long expiresAt = ttlNanos == 0 ? StoredEntry.NEVER : ticker.read() + ttlNanos;
+        byte[] image = StoredEntry.image(packedKey, key.length(), valueAscii, written.addAndGet(weight), expiresAt);
+        long chunk = store(image);
+        Entry fresh = new Entry(Entry.fingerprint(packedKey), chunk);
+        long[] replaced = new long[1];
+        main.asMap().compute(fresh, (k, old) -> {
+            if (old == null) {
+                return fresh;
+            }
+            // The same entry object takes the new chunk: Caffeine keeps the node (and its place in the policy),
+            // and a reader who read the old chunk finds it stale and reads again.
+            replaced[0] = old.chunk;
+            old.chunk = chunk;
+            old.read = false;
+            return old;
+        });
+        if (replaced[0] != 0) {
+            slabs.free(replaced[0]);
+        }
+        reserve.removeUnless(fresh, chunk); // an older write Caffeine evicted earlier must not outlive this one
         fitReserve();
+    }
+
+    /** A chunk holding the image; when the slabs have none of its size, evicts Caffeine's coldest until they do. */
+    private long store(byte[] image) {
+        long chunk = slabs.allocate(image.length);
+        while (chunk == 0) {
+            if (!evictColdest()) {
+                throw new IllegalStateException("no chunk of " + image.length + " bytes with the cache empty");
+            }
+            chunk = slabs.allocate(image.length);
+        }
+        slabs.write(chunk, StoredEntry.KEY_LENGTH, image, image.length);
+        return chunk;
+    }
+
+    /**
+     * Removes Caffeine's coldest entries, and, once Caffeine is empty, the reserve's: every slab page is in use and
+     * cut for other sizes than a put needs (the entries' sizes changed), so some must empty. Returns false if there
+     * was nothing to remove.
+     */
+    private boolean evictColdest() {
+        var coldest = eviction.coldest(64);
+        if (coldest.isEmpty()) {
+            return reserve.clear();
+        }
+        coldest.forEach((key, entry) -> {
+            long[] removed = new long[1];
+            main.asMap().computeIfPresent(key, (k, current) -> {
+                if (current != entry) {
+                    return current;
+                }
+                removed[0] = current.chunk;
+                return null;
+            });
+            if (removed[0] != 0) {
+                slabs.free(removed[0]);
+                evictions.increment();
+            }
+        });
+        return true;
     }
 
     @Override
     public String get(String key) {
-        Key k = Key.of(key);
-        byte[] stored = main.getIfPresent(k);
-        if (stored != null) {
-            mainHits.increment();
-            StoredValue.markRead(stored);
-            return StoredValue.text(stored);
-        }
-        RecencyReserve.Held held = reserve.get(k, ticker.read());
-        if (held != null) {
-            reserveHits.increment();
-            if (!held.promoted) {
-                promote(held);
+        byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
+        Entry lookup = new Entry(Entry.fingerprint(packedKey), 0);
+        long now = ticker.read();
+        // A chunk freed under the reader (a put replaced the value, or the entry moved on) is read again.
+        for (int attempt = 0; attempt < 8; attempt++) {
+            Entry entry = main.getIfPresent(lookup);
+            if (entry != null) {
+                byte[] copy = slabs.copy(entry.chunk);
+                if (copy == null) {
+                    continue;
+                }
+                if (!StoredEntry.hasKey(copy, packedKey)) {
+                    return null; // another key with the same fingerprint
+                }
+                mainHits.increment();
+                entry.read = true;
+                return StoredEntry.valueText(copy);
             }
-            return StoredValue.text(held.value);
+            RecencyReserve.Held held = reserve.get(lookup);
+            if (held != null) {
+                byte[] copy = slabs.copy(held.entry.chunk);
+                if (copy == null) {
+                    continue;
+                }
+                if (!StoredEntry.hasKey(copy, packedKey) || StoredEntry.expired(StoredEntry.expiresAt(copy), now)) {
+                    return null;
+                }
+                reserveHits.increment();
+                if (!held.promoted) {
+                    promote(held, copy);
+                }
+                return StoredEntry.valueText(copy);
+            }
+            break;
         }
-        int steps = tuner.missed(k, written.get(), mainEvicted, reserve.horizon());
+        int steps = tuner.missed(lookup, written.get(), mainEvicted, reserve.horizon());
         if (steps != 0) {
             tune(steps);
         }
@@ -135,22 +225,27 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /**
-     * Puts an entry read in the reserve back into Caffeine, whose frequency sketch counts the read: a key read
-     * often earns its admission. Only while the reserve still holds this very write (inside Caffeine's atomic
+     * Puts a copy of an entry read in the reserve back into Caffeine, whose frequency sketch counts the read: a key
+     * read often earns its admission. Only while the reserve still holds this very write (inside Caffeine's atomic
      * computation for the key, which a put of the key or an eviction of it waits for): a newer write must never
-     * be shadowed by an older one.
+     * be shadowed by an older one. The reserve keeps its own copy (see {@link RecencyReserve}).
      */
-    private void promote(RecencyReserve.Held held) {
+    private void promote(RecencyReserve.Held held, byte[] copy) {
+        long chunk = store(Arrays.copyOf(copy, StoredEntry.size(copy)));
+        Entry promoted = new Entry(held.entry.fingerprint, chunk);
         boolean[] inserted = new boolean[1];
-        synchronized (keyLock(held.key)) {
-            main.asMap().computeIfAbsent(held.key, key -> {
+        synchronized (keyLock(held.entry)) {
+            main.asMap().computeIfAbsent(promoted, key -> {
                 inserted[0] = reserve.holds(held);
-                return inserted[0] ? held.value : null;
+                return inserted[0] ? promoted : null;
             });
         }
         if (inserted[0]) {
             reserve.promoted(held);
             fitReserve();
+        }
+        else {
+            slabs.free(chunk);
         }
     }
 
@@ -161,14 +256,26 @@ public final class CaffeineStore implements EntryStore {
      */
     @Override
     public boolean delete(String key) {
-        Key k = Key.of(key);
-        synchronized (keyLock(k)) {
-            boolean live = main.asMap().remove(k) != null; // null for an entry that expired, too
-            return reserve.remove(k, ticker.read()) || live;
+        byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
+        Entry lookup = new Entry(Entry.fingerprint(packedKey), 0);
+        long[] removed = new long[1];
+        synchronized (keyLock(lookup)) {
+            // An expired entry is removed as expired (and freed by the listener) before this function would run.
+            main.asMap().computeIfPresent(lookup, (k, entry) -> {
+                if (!StoredEntry.hasKey(slabs.copy(entry.chunk), packedKey)) {
+                    return entry; // another key with the same fingerprint
+                }
+                removed[0] = entry.chunk;
+                return null;
+            });
+            if (removed[0] != 0) {
+                slabs.free(removed[0]);
+            }
+            return reserve.remove(lookup, packedKey, ticker.read()) || removed[0] != 0;
         }
     }
 
-    private Object keyLock(Key key) {
+    private Object keyLock(Entry key) {
         return keyLocks[key.hashCode() & (keyLocks.length - 1)];
     }
 
@@ -177,7 +284,10 @@ public final class CaffeineStore implements EntryStore {
         return main.estimatedSize() + reserve.size();
     }
 
-    /** Heap of the entries held, in Caffeine and in the reserve, and of the tuner's ghosts, as weighed. */
+    /**
+     * Memory of the entries held, in Caffeine and in the reserve, and of the tuner's ghosts, as weighed (on the heap
+     * and off it; see {@link EntryWeigher}).
+     */
     @Override
     public long usedBytes() {
         return eviction.weightedSize().orElse(0) + reserve.weight() + tuner.bytes();
@@ -193,18 +303,28 @@ public final class CaffeineStore implements EntryStore {
         return evictions.sum();
     }
 
+    /** Bytes of the slabs' chunks in use, and of the pages they have taken from the system. */
+    long slabUsedBytes() {
+        return slabs.usedBytes();
+    }
+
+    long slabCommittedBytes() {
+        return slabs.committedBytes();
+    }
+
     /**
      * Hands every live entry to the sink, for a snapshot, while the store goes on serving: Caffeine's and the
      * reserve's maps are walked as they are (weakly consistent: an entry written meanwhile may or may not be in),
-     * nothing is copied first. A value's bytes never change once stored, so no entry is ever written torn.
+     * nothing is copied first. Each entry's chunk is copied and checked, so none is ever written torn; one freed
+     * meanwhile is read again if its entry took a new chunk, else left out (it was replaced or removed).
      */
     void writeEntriesTo(EntrySink sink) throws IOException {
         long nowNanos = ticker.read();
         long nowMillis = System.currentTimeMillis();
         try { // forEach walks Caffeine's map without an entry object per entry
-            main.asMap().forEach((key, stored) -> {
+            main.asMap().forEach((key, entry) -> {
                 try {
-                    write(sink, key, stored, nowNanos, nowMillis);
+                    write(sink, entry, nowNanos, nowMillis);
                 }
                 catch (IOException ex) {
                     throw new UncheckedIOException(ex);
@@ -216,21 +336,24 @@ public final class CaffeineStore implements EntryStore {
         }
         for (RecencyReserve.Held held : reserve.held()) {
             if (!held.promoted) { // a promoted one is in Caffeine too, and written from there
-                write(sink, held.key, held.value, nowNanos, nowMillis);
+                write(sink, held.entry, nowNanos, nowMillis);
             }
         }
     }
 
-    private static void write(EntrySink sink, Key key, byte[] stored, long nowNanos, long nowMillis)
-            throws IOException {
-        if (StoredValue.expired(stored, nowNanos)) {
+    private void write(EntrySink sink, Entry entry, long nowNanos, long nowMillis) throws IOException {
+        byte[] copy = null;
+        for (int attempt = 0; attempt < 8 && copy == null; attempt++) {
+            copy = slabs.copy(entry.chunk);
+        }
+        if (copy == null || StoredEntry.expired(StoredEntry.expiresAt(copy), nowNanos)) {
             return;
         }
-        long remaining = StoredValue.remaining(stored, nowNanos);
+        long remaining = StoredEntry.remaining(StoredEntry.expiresAt(copy), nowNanos);
         // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
         long expiresAt = remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000;
         // A snapshot holds one byte a character, whatever the store packs (see docs/warm-restart.md).
-        sink.add(key.ascii(), StoredValue.ascii(stored), expiresAt, StoredValue.writeMark(stored));
+        sink.add(StoredEntry.keyAscii(copy), StoredEntry.valueAscii(copy), expiresAt, StoredEntry.writeMark(copy));
     }
 
     /** The weight of an entry of these lengths, as the store counts it. */
@@ -252,26 +375,31 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /**
-     * The stored form of a value read from a snapshot: with its write order and its expiry, converted from the
-     * snapshot's wall-clock time to this process' ticker.
+     * Restores an entry read from a snapshot, unless the key was written since the store started (newer), with its
+     * write order and its expiry, converted from the snapshot's wall-clock time to this process' ticker.
      *
-     * @param ascii the value's bytes, one a character
+     * @param keyAscii the key's bytes, one a character
+     * @param valueAscii the value's bytes, one a character
      * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
      */
-    byte[] restoredValue(byte[] ascii, long expiresAtEpochMillis, long writeOrder) {
-        long expiresAt = expiresAtEpochMillis == 0 ? StoredValue.NEVER
+    void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis, long writeOrder) {
+        long expiresAt = expiresAtEpochMillis == 0 ? StoredEntry.NEVER
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
-        return StoredValue.of(ascii, writeOrder, expiresAt);
-    }
-
-    /** Restores an entry read from a snapshot, unless the key was written since the store started (newer). */
-    void restore(Key key, byte[] stored) {
-        main.asMap().putIfAbsent(key, stored);
+        byte[] packedKey = StoredEntry.packKey(keyAscii);
+        long chunk = store(StoredEntry.image(packedKey, keyAscii.length, valueAscii, writeOrder, expiresAt));
+        Entry restored = new Entry(Entry.fingerprint(packedKey), chunk);
+        if (main.asMap().putIfAbsent(restored, restored) != null) {
+            slabs.free(chunk);
+        }
     }
 
     /** True if the reserve holds a live entry for the key (for tests of the policy). */
     boolean inReserve(String key) {
-        return reserve.get(Key.of(key), ticker.read()) != null;
+        byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
+        RecencyReserve.Held held = reserve.get(new Entry(Entry.fingerprint(packedKey), 0));
+        byte[] copy = held == null ? null : slabs.copy(held.entry.chunk);
+        return copy != null && StoredEntry.hasKey(copy, packedKey)
+                && !StoredEntry.expired(StoredEntry.expiresAt(copy), ticker.read());
     }
 
     /** The share of the budget the reserve has now. */
@@ -285,6 +413,12 @@ public final class CaffeineStore implements EntryStore {
         main.cleanUp();
         evictions.add(reserve.removeExpired(ticker.read()));
         fitReserve();
+    }
+
+    /** The key and value lengths of an entry whose chunk the caller owns, as one long. */
+    private long lengthsOf(long chunk) {
+        return (long) slabs.intAt(chunk, StoredEntry.KEY_LENGTH) << 32
+                | slabs.intAt(chunk, StoredEntry.VALUE_LENGTH) & 0xFFFF_FFFFL;
     }
 
     /** What Caffeine may hold: the budget less what it leaves to the reserve, and the ghosts. */
@@ -336,43 +470,52 @@ public final class CaffeineStore implements EntryStore {
         }
     }
 
-    /** Caffeine evicted an entry (inside its eviction, for that key): to the reserve if it is recent enough. */
-    private void mainEvicted(Key key, byte[] stored, RemovalCause cause) {
+    /**
+     * Caffeine evicted an entry (inside its eviction, for that key): to the reserve if it is recent enough, with its
+     * chunk; else the chunk is freed.
+     */
+    private void mainEvicted(Entry key, Entry entry, RemovalCause cause) {
+        long chunk = entry.chunk;
         if (cause != RemovalCause.SIZE) {
+            slabs.free(chunk);
             evictions.increment(); // expired
             return;
         }
-        int weight = weigher.weigh(key, stored);
+        int weight = weigher.weigh(lengthsOf(chunk));
         long evicted = mainEvicted + weight;
         mainEvicted = evicted;
-        if (!reserve.rescue(key, stored, weight, written.get())) {
-            if (StoredValue.wasRead(stored)) {
-                tuner.mainEvicted(key, evicted);
+        if (!reserve.rescue(entry, weight, slabs.longAt(chunk, StoredEntry.WRITE_MARK), written.get())) {
+            slabs.free(chunk);
+            if (entry.read) {
+                tuner.mainEvicted(entry, evicted);
             }
             evictions.increment();
         }
     }
 
     private void reserveDropped(RecencyReserve.Held held) {
-        tuner.reserveDropped(held.key, StoredValue.writeMark(held.value));
+        tuner.reserveDropped(held.entry, held.writeMark);
         evictions.increment();
     }
 
-    /** Each entry carries its expiry in its value's header, so a put can give each its own. */
-    private static final class ExpiryInValue implements Expiry<Key, byte[]> {
+    /**
+     * Each entry carries its expiry in its chunk's header, so a put can give each its own. Caffeine asks inside
+     * its computation for the key, while the chunk is the entry's.
+     */
+    private final class ExpiryInChunk implements Expiry<Entry, Entry> {
 
         @Override
-        public long expireAfterCreate(Key key, byte[] stored, long now) {
-            return StoredValue.remaining(stored, now);
+        public long expireAfterCreate(Entry key, Entry entry, long now) {
+            return StoredEntry.remaining(slabs.longAt(entry.chunk, StoredEntry.EXPIRES_AT), now);
         }
 
         @Override
-        public long expireAfterUpdate(Key key, byte[] stored, long now, long currentDuration) {
-            return StoredValue.remaining(stored, now);
+        public long expireAfterUpdate(Entry key, Entry entry, long now, long currentDuration) {
+            return expireAfterCreate(key, entry, now);
         }
 
         @Override
-        public long expireAfterRead(Key key, byte[] stored, long now, long currentDuration) {
+        public long expireAfterRead(Entry key, Entry entry, long now, long currentDuration) {
             return currentDuration;
         }
     }

@@ -35,7 +35,8 @@ record HeapLayout(int objectHeader, int arrayHeader, int reference, int alignmen
         return (size + alignment - 1) / alignment * alignment;
     }
 
-    private static String flag(String name, String fallback) {
+    /** A HotSpot flag's value, or the fallback when it cannot be read. */
+    static String flag(String name, String fallback) {
         try {
             return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue();
         }

@@ -1,35 +1,62 @@
 package dev.kvcache.cache;
 
 /**
- * The byte budget the cache really gets: what was configured, but never more than a safe share of the
- * JVM's maximum heap, so that a full cache leaves the collector and the rest of the service room to work.
+ * The byte budget the cache really gets, and the rooms it is spent in. In local mode an entry takes heap for its
+ * index and off-heap memory ({@link Slabs}) for its bytes; the budget is what was configured, unless that is
+ * more than the two rooms together. In cluster mode the entries live on the heap, and the budget is never more
+ * than a safe share of it, so that a full cache leaves the collector and the rest of the service room to work.
  *
  * @param configured bytes asked for with {@code kvcache.max-memory}
  * @param maxHeap the JVM's maximum heap in bytes ({@code -Xmx} or its ergonomic default)
  * @param share the share of the heap the entries may take
+ * @param heapRoom heap the entries may take: {@code share} of the heap
+ * @param offHeapRoom off-heap memory the entries may take (0 in cluster mode)
  * @param effective bytes the cache may hold
  */
-public record MemoryBudget(long configured, long maxHeap, double share, long effective) {
+public record MemoryBudget(long configured, long maxHeap, double share, long heapRoom, long offHeapRoom,
+        long effective) {
 
     /**
-     * Share of the max heap local mode's entries may take; the rest is the service itself (with up to
+     * Share of the max heap local mode's index may take; the rest is the service itself (with up to
      * {@code server.tomcat.max-connections} clients at once) and the collector's room. Measured in the image
-     * under a write flood ({@code bench/memory-fill.sh}) and with a full cache under abusive clients
-     * ({@code scripts/abuse.sh --full}): docs/memory.md.
+     * under a write flood ({@code bench/memory-fill.sh}): docs/memory.md.
      */
-    public static final double LOCAL_HEAP_SHARE = 0.80;
+    public static final double LOCAL_HEAP_SHARE = 0.75;
 
-    /** The same for cluster mode, not measured beyond 70%: Hazelcast estimates entry sizes more coarsely. */
+    /** The share for cluster mode's entries, all on the heap: Hazelcast estimates entry sizes coarsely. */
     public static final double CLUSTER_HEAP_SHARE = 0.70;
 
-    /** The budget for a store of this mode. */
-    public static MemoryBudget of(long configured, long maxHeap, CacheProperties.Mode mode) {
-        double share = mode == CacheProperties.Mode.CLUSTER ? CLUSTER_HEAP_SHARE : LOCAL_HEAP_SHARE;
-        return new MemoryBudget(configured, maxHeap, share, Math.min(configured, (long) (maxHeap * share)));
+    /** Direct memory left to others than the entries (the JDK's and Tomcat's buffers). */
+    public static final long DIRECT_RESERVE = 64L << 20;
+
+    /** Off-heap memory beyond the chunks' own: pages partly cut, one or two for each size in use. */
+    static final long SLAB_SLACK = 32L << 20;
+
+    /** The budget for a store of this mode in a JVM of this heap and direct memory. */
+    public static MemoryBudget of(long configured, long maxHeap, long maxDirectMemory, CacheProperties.Mode mode) {
+        if (mode == CacheProperties.Mode.CLUSTER) {
+            long heapRoom = (long) (maxHeap * CLUSTER_HEAP_SHARE);
+            return new MemoryBudget(configured, maxHeap, CLUSTER_HEAP_SHARE, heapRoom, 0,
+                    Math.min(configured, heapRoom));
+        }
+        long heapRoom = (long) (maxHeap * LOCAL_HEAP_SHARE);
+        long offHeapRoom = Math.max(0, maxDirectMemory - DIRECT_RESERVE - SLAB_SLACK);
+        return new MemoryBudget(configured, maxHeap, LOCAL_HEAP_SHARE, heapRoom, offHeapRoom,
+                Math.min(configured, heapRoom + offHeapRoom));
     }
 
-    /** True when the configured budget did not fit the heap and was cut to the safe share. */
+    /** A local budget with ample room on the heap and off it (tests): every entry weighs what it takes. */
+    static MemoryBudget unbounded(long budget) {
+        return new MemoryBudget(budget, Long.MAX_VALUE, 1.0, budget, budget, budget);
+    }
+
+    /** True when the configured budget did not fit and was cut. */
     public boolean capped() {
         return effective < configured;
+    }
+
+    /** The most the slabs' pages may take: the chunks' room, and some for pages partly cut. */
+    long slabBytes() {
+        return Math.min(effective, offHeapRoom) + SLAB_SLACK;
     }
 }

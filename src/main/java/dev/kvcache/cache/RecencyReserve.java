@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * writes, evicting it from Caffeine moves it here instead of dropping it, so a key-value cache's users can read
  * back what they just wrote whatever Caffeine's admission policy thought of it.
  *
- * <p>Entries are kept in buckets by write mark (see {@link StoredValue}), each covering {@code bucketSpan} bytes
+ * <p>Entries are kept in buckets by write mark (see {@link StoredEntry}), each covering {@code bucketSpan} bytes
  * of writes, in a ring. Once the writes have moved a whole bucket past the horizon, the bucket is dropped
  * wholesale. So the entries held were all written within the last {@code horizon + bucketSpan} bytes of writes
  * and, as every byte written is counted in one entry only, weigh at most that (plus the one entry straddling the
@@ -24,25 +24,26 @@ import java.util.function.Consumer;
  */
 final class RecencyReserve {
 
-    /** An entry held here, and a link of its bucket's list. */
+    /** An entry held here (with its chunk, which the reserve owns while it holds it), and a link of its bucket's list. */
     static final class Held {
 
-        final Key key;
-        final byte[] value;
+        final Entry entry;
         final int weight;
-        /** Also in Caffeine: not counted as an entry of its own. */
+        final long writeMark;
+        /** Also in Caffeine (as a copy of its own): not counted as an entry of its own. */
         volatile boolean promoted;
         Held previous;
         Held next;
 
-        Held(Key key, byte[] value, int weight) {
-            this.key = key;
-            this.value = value;
+        Held(Entry entry, int weight, long writeMark) {
+            this.entry = entry;
             this.weight = weight;
+            this.writeMark = writeMark;
         }
     }
 
-    private final ConcurrentHashMap<Key, Held> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Entry, Held> entries = new ConcurrentHashMap<>();
+    private final Slabs slabs;
     /** Entries of the map that are in Caffeine too (see {@link #promoted}). */
     private final LongAdder promoted = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
@@ -59,12 +60,14 @@ final class RecencyReserve {
     private volatile long horizon;
 
     /**
+     * @param slabs where the entries' chunks are, freed here as entries leave
      * @param maxHorizon the largest horizon this reserve will be given
      * @param bucketSpan bytes of writes per bucket: the granularity of dropping
      * @param horizon the horizon to start with
      * @param dropped told of each entry dropped for being past the horizon (not of those replaced or removed)
      */
-    RecencyReserve(long maxHorizon, long bucketSpan, long horizon, Consumer<Held> dropped) {
+    RecencyReserve(Slabs slabs, long maxHorizon, long bucketSpan, long horizon, Consumer<Held> dropped) {
+        this.slabs = slabs;
         this.bucketSpan = bucketSpan;
         this.horizon = horizon;
         this.dropped = dropped;
@@ -90,13 +93,12 @@ final class RecencyReserve {
     }
 
     /**
-     * Takes in an entry Caffeine evicted, if it is among the newest {@code horizon} bytes of writes.
+     * Takes in an entry Caffeine evicted, with its chunk, if it is among the newest {@code horizon} bytes of writes.
      *
      * @param written bytes written so far (the newest write mark)
-     * @return true if the entry is held here now
+     * @return true if the entry is held here now; if false, its chunk is still the caller's to free
      */
-    boolean rescue(Key key, byte[] value, int weight, long written) {
-        long mark = StoredValue.writeMark(value);
+    boolean rescue(Entry entry, int weight, long mark, long written) {
         long floor = written - horizon;
         if (mark <= floor) {
             return false;
@@ -104,19 +106,22 @@ final class RecencyReserve {
         lock.lock();
         try {
             dropThrough(floor);
-            Held held = new Held(key, value, weight);
-            link(held);
+            Held held = new Held(entry, weight, mark);
             Held[] replaced = new Held[1];
-            entries.compute(key, (k, old) -> {
-                if (old != null && StoredValue.writeMark(old.value) > mark) {
+            Held now = entries.compute(entry, (k, old) -> {
+                if (old != null && old.writeMark > mark) {
                     return old; // Caffeine evicted two writes of the key out of order: the newer stays
                 }
                 replaced[0] = old;
                 return held;
             });
+            if (now != held) {
+                return false;
+            }
+            link(held);
             if (replaced[0] != null) {
                 left(replaced[0]);
-                if (StoredValue.writeMark(replaced[0].value) == mark) {
+                if (replaced[0].writeMark == mark) {
                     unlink(replaced[0]); // the same write, promoted and evicted again: count its weight once
                 }
             }
@@ -127,18 +132,17 @@ final class RecencyReserve {
         }
     }
 
-    /** The entry held for the key, or null; null too once it has expired at {@code now}. */
-    Held get(Key key, long now) {
-        Held held = entries.get(key);
-        return held == null || StoredValue.expired(held.value, now) ? null : held;
+    /** The entry held for the key, or null (it may have expired: its chunk says). */
+    Held get(Entry key) {
+        return entries.get(key);
     }
 
     /** True if this is what the reserve holds for its key now. */
     boolean holds(Held held) {
-        return entries.get(held.key) == held;
+        return entries.get(held.entry) == held;
     }
 
-    /** The entry is in Caffeine again (and stays here too, see above). */
+    /** The entry is in Caffeine again (as a copy; it stays here too, see above). */
     void promoted(Held held) {
         if (!held.promoted) {
             held.promoted = true;
@@ -146,10 +150,10 @@ final class RecencyReserve {
         }
     }
 
-    /** Forgets the key, unless what is held is {@code current} (a newer write that Caffeine evicted at once). */
-    void removeUnless(Key key, byte[] current) {
+    /** Forgets the key, unless what is held is the write in chunk {@code current} (which Caffeine evicted at once). */
+    void removeUnless(Entry key, long current) {
         entries.computeIfPresent(key, (k, held) -> {
-            if (held.value == current) {
+            if (held.entry.chunk == current) {
                 return held;
             }
             left(held);
@@ -157,27 +161,37 @@ final class RecencyReserve {
         });
     }
 
-    /** Forgets the key (a delete); true if a live entry was held. */
-    boolean remove(Key key, long now) {
-        Held held = entries.remove(key);
-        if (held == null) {
-            return false;
-        }
-        left(held);
-        return !StoredValue.expired(held.value, now);
+    /**
+     * Forgets the key if what is held is this key (not one that shares its fingerprint): a delete.
+     *
+     * @return true if a live entry was held
+     */
+    boolean remove(Entry key, byte[] packedKey, long now) {
+        boolean[] live = new boolean[1];
+        entries.computeIfPresent(key, (k, held) -> {
+            byte[] copy = slabs.copy(held.entry.chunk); // current: only a removal from the map frees it
+            if (!StoredEntry.hasKey(copy, packedKey)) {
+                return held;
+            }
+            live[0] = !StoredEntry.expired(StoredEntry.expiresAt(copy), now);
+            left(held);
+            return null;
+        });
+        return live[0];
     }
 
     /** Forgets the entries that have expired at {@code now}; returns how many. */
     int removeExpired(long now) {
         int[] removed = new int[1];
-        entries.values().removeIf(held -> {
-            boolean expired = StoredValue.expired(held.value, now);
-            if (expired) {
+        for (Held held : entries.values()) {
+            long chunk = held.entry.chunk;
+            long expiresAt = slabs.longAt(chunk, StoredEntry.EXPIRES_AT);
+            // Read before the check: a chunk freed meanwhile (its entry removed) may have held anything.
+            if (slabs.isCurrent(chunk) && StoredEntry.expired(expiresAt, now) && entries.remove(held.entry, held)) {
                 left(held);
                 removed[0] += held.promoted ? 0 : 1; // a promoted one expires in Caffeine, which counts it
             }
-            return expired;
-        });
+        }
         return removed[0];
     }
 
@@ -198,15 +212,29 @@ final class RecencyReserve {
         }
     }
 
-    /** Keeps the count of promoted entries as one leaves the map. */
+    /** Drops every entry; true if there was any. */
+    boolean clear() {
+        lock.lock();
+        try {
+            boolean any = !entries.isEmpty();
+            dropThrough(Long.MAX_VALUE);
+            return any;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** An entry left the map: keeps the count of promoted ones, and frees its chunk (no one can find it now). */
     private void left(Held held) {
         if (held.promoted) {
             promoted.decrement();
         }
+        slabs.free(held.entry.chunk);
     }
 
     private void link(Held held) {
-        long bucket = (StoredValue.writeMark(held.value) - 1) / bucketSpan;
+        long bucket = (held.writeMark - 1) / bucketSpan;
         if (newest < oldest) { // empty
             oldest = bucket;
             newest = bucket;
@@ -251,7 +279,7 @@ final class RecencyReserve {
     }
 
     private int slot(Held held) {
-        return (int) ((StoredValue.writeMark(held.value) - 1) / bucketSpan) & mask;
+        return (int) ((held.writeMark - 1) / bucketSpan) & mask;
     }
 
     /** Drops every bucket whose newest possible write mark is at or below the floor. */
@@ -259,7 +287,7 @@ final class RecencyReserve {
         while (oldest <= newest && (oldest + 1) * bucketSpan <= floor) {
             int slot = (int) oldest & mask;
             for (Held held = heads[slot]; held != null; held = held.next) {
-                if (entries.remove(held.key, held)) {
+                if (entries.remove(held.entry, held)) {
                     left(held);
                     if (!held.promoted) {
                         dropped.accept(held);

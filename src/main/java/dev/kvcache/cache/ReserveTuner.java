@@ -53,11 +53,11 @@ final class ReserveTuner {
         return 16 + 8L * ghosts.length;
     }
 
-    void reserveDropped(Key key, long writeMark) {
+    void reserveDropped(Entry key, long writeMark) {
         record(key, 0, writeMark);
     }
 
-    void mainEvicted(Key key, long evictedMark) {
+    void mainEvicted(Entry key, long evictedMark) {
         record(key, MAIN, evictedMark);
     }
 
@@ -69,7 +69,7 @@ final class ReserveTuner {
      * @param horizon the reserve's horizon
      * @return steps the reserve should grow by (1 or 2), or shrink by (-1 or -2), or 0
      */
-    int missed(Key key, long written, long mainEvicted, long horizon) {
+    int missed(Entry key, long written, long mainEvicted, long horizon) {
         long hash = hash(key);
         int index = (int) (hash >>> indexShift);
         long ghost = ghosts[index]; // plain reads and writes: a torn or lost ghost only blurs the estimate
@@ -101,14 +101,14 @@ final class ReserveTuner {
         }
     }
 
-    private void record(Key key, long kind, long mark) {
+    private void record(Entry key, long kind, long mark) {
         long hash = hash(key);
         ghosts[(int) (hash >>> indexShift)] = kind | fingerprint(hash) << STAMP_BITS
                 | (mark >>> STAMP_UNIT_SHIFT) & STAMP_MASK;
     }
 
-    private static long hash(Key key) {
-        return key.hashCode() * 0x9E3779B97F4A7C15L;
+    private static long hash(Entry key) {
+        return key.fingerprint; // already a seeded, well-mixed hash
     }
 
     /** 24 bits of the hash that the index does not use; never 0, so an empty slot matches nothing. */

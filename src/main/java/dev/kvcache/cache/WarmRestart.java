@@ -128,9 +128,7 @@ final class WarmRestart implements AutoCloseable {
                         counts[2]++;
                     }
                     else if (fit.keeps(entry.writeOrder())) {
-                        byte[] stored = store.restoredValue(entry.value(), entry.expiresAtEpochMillis(),
-                                entry.writeOrder());
-                        restorer.add(Key.ofAscii(entry.key()), stored);
+                        restorer.add(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeOrder());
                         counts[0]++;
                         counts[1] += entry.keyLength() + entry.valueLength();
                     }
@@ -190,9 +188,17 @@ final class WarmRestart implements AutoCloseable {
         private final CaffeineStore store;
         private final ExecutorService inserters;
         private final Semaphore batchesInFlight;
-        private Key[] keys = new Key[BATCH];
-        private byte[][] values = new byte[BATCH][];
-        private int size;
+        private Batch batch = new Batch();
+
+        /** Entries read, to be restored together. */
+        private static final class Batch {
+
+            final byte[][] keys = new byte[BATCH][];
+            final byte[][] values = new byte[BATCH][];
+            final long[] expiries = new long[BATCH];
+            final long[] writeOrders = new long[BATCH];
+            int size;
+        }
 
         Restorer(CaffeineStore store) {
             this.store = store;
@@ -205,18 +211,19 @@ final class WarmRestart implements AutoCloseable {
             this.batchesInFlight = new Semaphore(4 * threads); // bounds what is read ahead of the inserts
         }
 
-        void add(Key key, byte[] stored) {
-            keys[size] = key;
-            values[size] = stored;
-            if (++size == BATCH) {
+        void add(byte[] key, byte[] value, long expiresAtEpochMillis, long writeOrder) {
+            int i = batch.size++;
+            batch.keys[i] = key;
+            batch.values[i] = value;
+            batch.expiries[i] = expiresAtEpochMillis;
+            batch.writeOrders[i] = writeOrder;
+            if (batch.size == BATCH) {
                 flush();
             }
         }
 
         private void flush() {
-            Key[] batchKeys = keys;
-            byte[][] batchValues = values;
-            int batchSize = size;
+            Batch full = batch;
             try {
                 batchesInFlight.acquire();
             }
@@ -226,24 +233,22 @@ final class WarmRestart implements AutoCloseable {
             }
             inserters.execute(() -> {
                 try {
-                    for (int i = 0; i < batchSize; i++) {
-                        store.restore(batchKeys[i], batchValues[i]);
+                    for (int i = 0; i < full.size; i++) {
+                        store.restore(full.keys[i], full.values[i], full.expiries[i], full.writeOrders[i]);
                     }
                 }
                 finally {
                     batchesInFlight.release();
                 }
             });
-            keys = new Key[BATCH];
-            values = new byte[BATCH][];
-            size = 0;
+            batch = new Batch();
         }
 
         /** Inserts what is left and waits for every batch. */
         @Override
         public void close() {
             try {
-                if (size > 0) {
+                if (batch.size > 0) {
                     flush();
                 }
             }

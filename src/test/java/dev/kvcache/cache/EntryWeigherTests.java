@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The weigher against the truth: JOL walks the real object graph of a filled cache on this JVM (whatever its
- * header and pointer layout) and its retained size must match the weighted size the cache reports.
+ * header and pointer layout), the slabs count the chunks they hold off the heap, and the two together must match
+ * the weighted size the cache reports.
  */
 class EntryWeigherTests {
 
@@ -45,20 +46,23 @@ class EntryWeigherTests {
         }
         // A budget the entries fill by two thirds: past half, Caffeine adds its frequency sketch, as in a
         // full cache.
-        var weigher = new EntryWeigher(HeapLayout.current());
+        var weigher = new EntryWeigher(HeapLayout.current(), MemoryBudget.unbounded(Long.MAX_VALUE));
         long budget = 0;
         for (int i = 0; i < ENTRIES; i++) {
             budget += weigher.weigh(keys.get(i).length(), values.get(i).length()) * 3L / 2;
         }
-        CacheService empty = cache(budget, ttl);
-        CacheService filled = cache(budget, ttl);
+        CaffeineStore empty = LocalCaches.store(budget, Ticker.systemTicker());
+        CaffeineStore store = LocalCaches.store(budget, Ticker.systemTicker());
+        CacheService filled = new CacheService(LocalCaches.settings(budget, ttl), store);
         for (int i = 0; i < ENTRIES; i++) {
             filled.put(keys.get(i), values.get(i));
         }
         filled.cleanUp();
         assertThat(filled.evictionCount()).isZero();
 
-        long retained = GraphLayout.parseInstance(filled).totalSize() - GraphLayout.parseInstance(empty).totalSize();
+        // The heap JOL finds, and the chunks the slabs hold off the heap.
+        long retained = GraphLayout.parseInstance(store).totalSize() - GraphLayout.parseInstance(empty).totalSize()
+                + store.slabUsedBytes();
         System.out.printf("weighted %d, retained %d (%+.2f%%)%n", filled.weightedSize(), retained,
                 100.0 * (filled.weightedSize() - retained) / retained);
         assertThat((double) filled.weightedSize()).as("weighted size vs JOL retained size %d", retained)
@@ -92,15 +96,12 @@ class EntryWeigherTests {
         filled.cleanUp();
         assertThat(store.reserveShare()).isPositive();
 
-        long retained = GraphLayout.parseInstance(store).totalSize() - GraphLayout.parseInstance(empty).totalSize();
+        long retained = GraphLayout.parseInstance(store).totalSize() - GraphLayout.parseInstance(empty).totalSize()
+                + store.slabUsedBytes();
         long weighted = store.usedBytes() - empty.usedBytes();
         System.out.printf("with the reserve: weighted %d, retained %d (%+.2f%%)%n", weighted, retained,
                 100.0 * (weighted - retained) / retained);
         assertThat((double) weighted).as("weighted size vs JOL retained size %d", retained)
                 .isCloseTo(retained, within(retained * 0.03));
-    }
-
-    private static CacheService cache(long budget, Duration ttl) {
-        return LocalCaches.create(budget, ttl, Ticker.systemTicker());
     }
 }

@@ -40,7 +40,7 @@ class PackedAsciiTests {
         assertThat(PackedAscii.packedLength(256)).isEqualTo(225);
         assertThat(PackedAscii.packedLength(36)).isEqualTo(33);
         assertThat(PackedAscii.packedLength(0)).isEqualTo(1);
-        assertThat(Key.of("k".repeat(256)).packedLength()).isEqualTo(225);
+        assertThat(StoredEntry.packKey(ascii("k".repeat(256)))).hasSize(225);
     }
 
     @Test
@@ -48,25 +48,38 @@ class PackedAsciiTests {
         // 7 characters and 8 characters take the same 7 bytes; a trailing NUL or DEL fills exactly the bits
         // the shorter key leaves free.
         String seven = "ABCDEFG";
-        Set<Key> keys = new HashSet<>();
+        Set<Entry> keys = new HashSet<>();
         for (String key : new String[] { seven, seven + "\0", seven + "\u007f", "", "\0", "\0\0\0\0\0\0\0\0" }) {
-            assertThat(keys.add(Key.of(key))).as("distinct key %s", key.length()).isTrue();
+            assertThat(keys.add(lookup(key))).as("distinct key %s", key.length()).isTrue();
         }
-        assertThat(Key.of(seven + "\0")).isEqualTo(Key.of(seven + "\0"))
-                .hasSameHashCodeAs(Key.of(seven + "\0"))
-                .isNotEqualTo(Key.of(seven));
-        assertThat(Key.of(seven + "\0").toString()).isEqualTo(seven + "\0");
+        assertThat(lookup(seven + "\0")).isEqualTo(lookup(seven + "\0"))
+                .hasSameHashCodeAs(lookup(seven + "\0"))
+                .isNotEqualTo(lookup(seven));
+        byte[] stored = StoredEntry.image(StoredEntry.packKey(ascii(seven + "\0")), 8, new byte[0], 1, 2);
+        assertThat(StoredEntry.hasKey(stored, StoredEntry.packKey(ascii(seven + "\0")))).isTrue();
+        assertThat(StoredEntry.hasKey(stored, StoredEntry.packKey(ascii(seven)))).isFalse();
     }
 
     @Test
-    void storedValuesKeepTheirHeaderAndTheirText() {
+    void storedEntriesKeepTheirHeaderAndTheirText() {
         String value = "v".repeat(255) + "\u007f";
-        byte[] stored = StoredValue.of(value, 12345, 678);
-        assertThat(stored).hasSize(StoredValue.HEADER + 225);
-        assertThat(StoredValue.text(stored)).isEqualTo(value);
-        assertThat(StoredValue.writeMark(stored)).isEqualTo(12345);
-        assertThat(StoredValue.expiresAt(stored)).isEqualTo(678);
-        assertThat(StoredValue.text(StoredValue.of("", 1, 2))).isEmpty();
+        byte[] stored = StoredEntry.image(StoredEntry.packKey(ascii("key")), 3, ascii(value), 12345, 678);
+        assertThat(stored).hasSize(StoredEntry.HEADER + 4 + 225);
+        assertThat(StoredEntry.size(stored)).isEqualTo(stored.length);
+        assertThat(StoredEntry.valueText(stored)).isEqualTo(value);
+        assertThat(StoredEntry.keyAscii(stored)).isEqualTo(ascii("key"));
+        assertThat(StoredEntry.writeMark(stored)).isEqualTo(12345);
+        assertThat(StoredEntry.expiresAt(stored)).isEqualTo(678);
+        byte[] empty = StoredEntry.image(StoredEntry.packKey(ascii("k")), 1, new byte[0], 1, 2);
+        assertThat(StoredEntry.valueText(empty)).isEmpty();
+    }
+
+    private static Entry lookup(String key) {
+        return new Entry(Entry.fingerprint(StoredEntry.packKey(ascii(key))), 0);
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static void assertRoundTrip(byte[] ascii) {
@@ -79,8 +92,9 @@ class PackedAsciiTests {
         assertThat(packed[3 + length]).isEqualTo((byte) 0x5A);
         assertThat(PackedAscii.charCount(packed, 3, length)).isEqualTo(ascii.length);
         assertThat(PackedAscii.unpack(packed, 3, length)).isEqualTo(ascii);
-        String text = new String(ascii, StandardCharsets.ISO_8859_1);
-        assertThat(Key.of(text).toString()).isEqualTo(text);
-        assertThat(Key.of(text)).isEqualTo(Key.ofAscii(ascii.clone()));
+        byte[] stored = StoredEntry.image(StoredEntry.packKey(ascii), ascii.length, ascii, 1, 2);
+        assertThat(StoredEntry.keyAscii(stored)).isEqualTo(ascii);
+        assertThat(StoredEntry.valueAscii(stored)).isEqualTo(ascii);
+        assertThat(StoredEntry.hasKey(stored, StoredEntry.packKey(ascii.clone()))).isTrue();
     }
 }

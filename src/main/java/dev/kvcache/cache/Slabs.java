@@ -1,0 +1,324 @@
+package dev.kvcache.cache;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Off-heap memory for the entries' bytes, cut as memcached cuts it: pages of 256 KiB of direct memory, each cut into
+ * chunks of one size class (8-byte steps up to 1 KiB, then steps of 1/16, up to half a page). The garbage collector never sees
+ * these bytes, so the heap stays small and steady however full the cache is.
+ *
+ * <p>A chunk is named by a reference ({@code long}) that carries its page, its offset, the page's generation and
+ * the chunk's stamp. Freeing a chunk bumps its stamp, and handing a page that emptied to another size class bumps
+ * the page's generation: a reader that copied a chunk and then finds either changed ({@link #copy}) read bytes
+ * that were freed under it, and must look again. Pages are never returned to the system, so a stale reader reads
+ * old bytes, never unmapped memory.
+ *
+ * <p>Allocation and freeing take the lock of the chunk's size class; reading takes none.
+ */
+final class Slabs {
+
+    static final int PAGE_SHIFT = 18;
+    static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    /** Chunk sizes grow by 8 bytes up to this, then by a sixteenth. */
+    private static final int FINE_LIMIT = 1024;
+
+    // A reference: [page + 1: 15 bits][generation: 11][offset / 8: 15][stamp: 23]. Never 0.
+    private static final int STAMP_BITS = 23;
+    private static final int OFFSET_BITS = PAGE_SHIFT - 3;
+    private static final int GENERATION_BITS = 11;
+    private static final long STAMP_MASK = (1L << STAMP_BITS) - 1;
+    private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
+    private static final long GENERATION_MASK = (1L << GENERATION_BITS) - 1;
+    /** The most pages a reference can name: 8 GiB. */
+    static final int MAX_PAGES = (1 << (64 - STAMP_BITS - OFFSET_BITS - GENERATION_BITS)) - 1;
+
+    private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle ARRAY_INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final int[] CLASS_SIZES = classSizes();
+
+    private final int maxPages;
+    private final ByteBuffer[] pages;
+    /** Per page, bumped (release) when the page goes to another use; read (acquire) by {@link #copy}. */
+    private final int[] generations;
+    /** Per page: its size class, or -1 while free; written under the class's lock. */
+    private final int[] pageClasses;
+    /** Per page, under its class's lock: chunks in use, the first free chunk (-1: none), the end of the cut part. */
+    private final int[] live;
+    private final int[] freeHeads;
+    private final int[] cutTo;
+    private final boolean[] partial;
+    private final SizeClass[] classes = new SizeClass[CLASS_SIZES.length];
+    /** Pages that emptied, for any class to take; and how many pages exist. Under {@code this}. */
+    private final IntStack emptyPages = new IntStack();
+    private int pageCount;
+    private final LongAdder used = new LongAdder();
+
+    /** A size class: its chunk size and its pages that have room (a stack: the last to get room is used first). */
+    private static final class SizeClass {
+
+        final int index;
+        final int chunkSize;
+        final IntStack withRoom = new IntStack();
+
+        SizeClass(int index, int chunkSize) {
+            this.index = index;
+            this.chunkSize = chunkSize;
+        }
+    }
+
+    /** @param maxBytes the most memory the pages may take, rounded down to whole pages (at least one) */
+    Slabs(long maxBytes) {
+        this.maxPages = (int) Math.max(1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
+        this.pages = new ByteBuffer[maxPages];
+        this.generations = new int[maxPages];
+        this.pageClasses = new int[maxPages];
+        this.live = new int[maxPages];
+        this.freeHeads = new int[maxPages];
+        this.cutTo = new int[maxPages];
+        this.partial = new boolean[maxPages];
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = new SizeClass(i, CLASS_SIZES[i]);
+        }
+    }
+
+    /** The size of the chunk that holds {@code bytes}: what an entry of that size takes here. */
+    static int chunkSize(int bytes) {
+        return CLASS_SIZES[classOf(bytes)];
+    }
+
+    /** The largest size a chunk can have. */
+    static int maxChunkSize() {
+        return CLASS_SIZES[CLASS_SIZES.length - 1];
+    }
+
+    /**
+     * A chunk of at least {@code bytes}, or 0 when every page is in use and the size class has no free chunk (the
+     * caller frees some and tries again). Its bytes are the caller's to write until it publishes the reference.
+     */
+    long allocate(int bytes) {
+        SizeClass sizeClass = classes[classOf(bytes)];
+        synchronized (sizeClass) {
+            while (true) {
+                while (!sizeClass.withRoom.isEmpty()) {
+                    int page = sizeClass.withRoom.peek();
+                    int offset = freeHeads[page];
+                    if (offset >= 0) {
+                        freeHeads[page] = pages[page].getInt(offset + 4); // the link a free chunk holds
+                    }
+                    else if (cutTo[page] + sizeClass.chunkSize <= PAGE_SIZE) {
+                        offset = cutTo[page];
+                        cutTo[page] += sizeClass.chunkSize;
+                    }
+                    else {
+                        sizeClass.withRoom.pop(); // full
+                        partial[page] = false;
+                        continue;
+                    }
+                    live[page]++;
+                    used.add(sizeClass.chunkSize);
+                    return reference(page, generations[page], offset, pages[page].getInt(offset));
+                }
+                int page = takePage();
+                if (page < 0) {
+                    return 0;
+                }
+                pageClasses[page] = sizeClass.index;
+                live[page] = 0;
+                freeHeads[page] = -1;
+                cutTo[page] = 0;
+                partial[page] = true;
+                sizeClass.withRoom.push(page);
+            }
+        }
+    }
+
+    /** Frees a chunk: readers holding its reference will find it stale. Only its one owner may call this. */
+    void free(long reference) {
+        int page = page(reference);
+        int offset = offset(reference);
+        SizeClass sizeClass = classes[pageClasses[page]];
+        synchronized (sizeClass) {
+            ByteBuffer buffer = pages[page];
+            // Volatile: the new stamp is visible before anything a next owner writes into the chunk.
+            INTS.setVolatile(buffer, offset, buffer.getInt(offset) + 1);
+            buffer.putInt(offset + 4, freeHeads[page]);
+            freeHeads[page] = offset;
+            used.add(-sizeClass.chunkSize);
+            if (--live[page] == 0) {
+                if (partial[page]) {
+                    sizeClass.withRoom.remove(page);
+                }
+                partial[page] = false;
+                pageClasses[page] = -1;
+                // A new generation before the page is cut anew: every reference into it is stale from now on.
+                ARRAY_INTS.setVolatile(generations, page, generations[page] + 1);
+                synchronized (this) {
+                    emptyPages.push(page);
+                }
+            }
+            else if (!partial[page]) {
+                partial[page] = true;
+                sizeClass.withRoom.push(page);
+            }
+        }
+    }
+
+    /**
+     * A copy of the chunk's bytes (as many as its size class holds), or null if the chunk was freed, or its page
+     * went to another use, before the copy was complete: then the copy may mix bytes of two owners.
+     */
+    byte[] copy(long reference) {
+        int page = page(reference);
+        int offset = offset(reference);
+        int sizeClass = pageClasses[page]; // may be stale too: only the bounds matter, the check below decides
+        int length = sizeClass < 0 ? 0 : Math.min(CLASS_SIZES[sizeClass], PAGE_SIZE - offset);
+        byte[] bytes = new byte[length];
+        pages[page].get(offset, bytes);
+        return isCurrent(reference) ? bytes : null;
+    }
+
+    /** True if the reference's chunk has not been freed; reads made before this call happen before its checks. */
+    boolean isCurrent(long reference) {
+        VarHandle.acquireFence();
+        int page = page(reference);
+        return ((int) ARRAY_INTS.getAcquire(generations, page) & GENERATION_MASK) == generation(reference)
+                && ((int) INTS.getAcquire(pages[page], offset(reference)) & STAMP_MASK) == stamp(reference);
+    }
+
+    /** Writes {@code bytes} into the chunk from {@code from} on (its first 4 bytes hold the stamp: not there). */
+    void write(long reference, int from, byte[] bytes, int length) {
+        pages[page(reference)].put(offset(reference) + from, bytes, from, length - from);
+    }
+
+    /** An int of a chunk the caller owns (or reads under the owner's lock). */
+    int intAt(long reference, int at) {
+        return pages[page(reference)].getInt(offset(reference) + at);
+    }
+
+    /** A long of a chunk the caller owns (or reads under the owner's lock). */
+    long longAt(long reference, int at) {
+        return pages[page(reference)].getLong(offset(reference) + at);
+    }
+
+    /** Bytes of the chunks in use. */
+    long usedBytes() {
+        return used.sum();
+    }
+
+    /** Bytes of the pages taken from the system so far (they are kept). */
+    synchronized long committedBytes() {
+        return (long) pageCount << PAGE_SHIFT;
+    }
+
+    long maxBytes() {
+        return (long) maxPages << PAGE_SHIFT;
+    }
+
+    private int takePage() {
+        synchronized (this) {
+            if (!emptyPages.isEmpty()) {
+                return emptyPages.pop();
+            }
+            if (pageCount == maxPages) {
+                return -1;
+            }
+            ByteBuffer buffer;
+            try {
+                buffer = ByteBuffer.allocateDirect(PAGE_SIZE).order(ByteOrder.nativeOrder());
+            }
+            catch (OutOfMemoryError ex) { // -XX:MaxDirectMemorySize reached: as good as full
+                return -1;
+            }
+            pages[pageCount] = buffer;
+            return pageCount++;
+        }
+    }
+
+    private static int classOf(int bytes) {
+        if (bytes <= FINE_LIMIT) {
+            return Math.max(0, (bytes + 7) / 8 - 1);
+        }
+        int index = Arrays.binarySearch(CLASS_SIZES, bytes);
+        if (-index - 1 >= CLASS_SIZES.length) {
+            throw new IllegalArgumentException("no chunk holds " + bytes + " bytes");
+        }
+        return index >= 0 ? index : -index - 1;
+    }
+
+    private static int[] classSizes() {
+        int[] sizes = new int[256];
+        int count = 0;
+        for (int size = 8; size <= FINE_LIMIT; size += 8) {
+            sizes[count++] = size;
+        }
+        for (int size = FINE_LIMIT; size < PAGE_SIZE / 2; ) {
+            size = (size + size / 16 + 7) & ~7;
+            sizes[count++] = size;
+        }
+        return Arrays.copyOf(sizes, count);
+    }
+
+    private static long reference(int page, int generation, int offset, int stamp) {
+        return (long) (page + 1) << (STAMP_BITS + OFFSET_BITS + GENERATION_BITS)
+                | (generation & GENERATION_MASK) << (STAMP_BITS + OFFSET_BITS)
+                | (long) (offset >>> 3) << STAMP_BITS
+                | stamp & STAMP_MASK;
+    }
+
+    private static int page(long reference) {
+        return (int) (reference >>> (STAMP_BITS + OFFSET_BITS + GENERATION_BITS)) - 1;
+    }
+
+    private static int generation(long reference) {
+        return (int) ((reference >>> (STAMP_BITS + OFFSET_BITS)) & GENERATION_MASK);
+    }
+
+    private static int offset(long reference) {
+        return (int) ((reference >>> STAMP_BITS) & OFFSET_MASK) << 3;
+    }
+
+    private static long stamp(long reference) {
+        return reference & STAMP_MASK;
+    }
+
+    /** A growable stack of ints. */
+    private static final class IntStack {
+
+        private int[] items = new int[16];
+        private int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void push(int item) {
+            if (size == items.length) {
+                items = Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = item;
+        }
+
+        int peek() {
+            return items[size - 1];
+        }
+
+        int pop() {
+            return items[--size];
+        }
+
+        void remove(int item) {
+            for (int i = size - 1; i >= 0; i--) {
+                if (items[i] == item) {
+                    System.arraycopy(items, i + 1, items, i, size - i - 1);
+                    size--;
+                    return;
+                }
+            }
+        }
+    }
+}
