@@ -1,6 +1,7 @@
 package dev.kvcache.cache;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.kvcache.system.ReadinessGate;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +76,7 @@ class CacheConfiguration {
         // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
         // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
         CaffeineStore store = new CaffeineStore(budget, Ticker.systemTicker(), Runnable::run,
-                Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor));
+                Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor), new SecureRandom().nextLong());
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
         return store;
@@ -111,6 +113,12 @@ class CacheConfiguration {
     @Bean
     CacheMetrics cacheMetrics(CacheService cacheService) {
         return new CacheMetrics(cacheService);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "kvcache.mode", havingValue = "local", matchIfMissing = true)
+    MeterBinder offHeapMetrics(CaffeineStore store) {
+        return CacheMetrics.offHeap(store);
     }
 
     private static String mb(long bytes) {

@@ -52,11 +52,29 @@ final class CacheMetrics implements MeterBinder {
                 .register(registry);
         Gauge.builder("cache.memory.used", cache, CacheService::weightedSize)
                 .tags(TAGS).baseUnit("bytes")
-                .description("Estimated heap retained by the entries")
+                .description("Memory the entries take, on the heap and off it, as weighed")
                 .register(registry);
         Gauge.builder("cache.memory.budget", cache, CacheService::budgetBytes)
                 .tags(TAGS).baseUnit("bytes")
-                .description("Effective memory budget: kvcache.max-memory capped at a safe share of the heap")
+                .description("Effective memory budget: kvcache.max-memory, capped at what the heap and direct memory hold")
                 .register(registry);
+    }
+
+    /** The local store's off-heap memory: what its slabs hold and have taken, and what a change of sizes cost. */
+    static MeterBinder offHeap(CaffeineStore store) {
+        return registry -> {
+            Gauge.builder("cache.offheap.used", store, CaffeineStore::slabUsedBytes)
+                    .tags(TAGS).baseUnit("bytes")
+                    .description("Bytes of the off-heap chunks holding entries")
+                    .register(registry);
+            Gauge.builder("cache.offheap.committed", store, CaffeineStore::slabCommittedBytes)
+                    .tags(TAGS).baseUnit("bytes")
+                    .description("Bytes of the off-heap pages taken from the system (kept for reuse)")
+                    .register(registry);
+            FunctionCounter.builder("cache.offheap.evictions", store, CaffeineStore::chunkEvictionCount)
+                    .tags(TAGS)
+                    .description("Entries evicted early because a put found no free chunk of its size")
+                    .register(registry);
+        };
     }
 }

@@ -49,6 +49,8 @@ public final class CaffeineStore implements EntryStore {
     private final ReserveTuner tuner;
     private final EntryWeigher weigher;
     private final Ticker ticker;
+    /** The keys' fingerprints' seed (see {@link Entry}). */
+    private final long seed;
     /** A delete and a promotion of the same key take turns (see {@link #delete}). */
     private final Object[] keyLocks = new Object[64];
     private final long budgetBytes;
@@ -64,6 +66,8 @@ public final class CaffeineStore implements EntryStore {
     /** Bytes Caffeine has evicted so far; changed only inside Caffeine's eviction, under its lock. */
     private volatile long mainEvicted;
     private final LongAdder evictions = new LongAdder();
+    /** Entries evicted early for a put that found no chunk of its size (see {@link #evictColdest}). */
+    private final LongAdder chunkEvictions = new LongAdder();
     /** Hits in each part, for the tuner's veto (see {@link #tune}). */
     private final LongAdder mainHits = new LongAdder();
     private final LongAdder reserveHits = new LongAdder();
@@ -71,11 +75,11 @@ public final class CaffeineStore implements EntryStore {
     private long reserveHitsAtLastStep;
 
     /**
-     * A store whose heap and off-heap memory are both ample for the budget (tests, and a JVM started without the
-     * image's flags): an entry weighs what it takes.
+     * A store for tests and simulations: room on the heap and off it ample for the budget (so an entry weighs what
+     * it takes), and fingerprints seeded alike in every run (so runs repeat).
      */
     public CaffeineStore(long budgetBytes, Ticker ticker, Executor executor, Scheduler scheduler) {
-        this(MemoryBudget.unbounded(budgetBytes), ticker, executor, scheduler);
+        this(MemoryBudget.unbounded(budgetBytes), ticker, executor, scheduler, 0);
     }
 
     /**
@@ -83,10 +87,12 @@ public final class CaffeineStore implements EntryStore {
      * @param ticker the clock for expiry; {@link Ticker#systemTicker()} outside tests
      * @param executor where Caffeine runs its maintenance
      * @param scheduler wakes the cache when the next entry expires, so expired entries leave promptly
+     * @param seed the seed of the keys' fingerprints: random, so that nobody can craft keys that collide
      */
-    public CaffeineStore(MemoryBudget budget, Ticker ticker, Executor executor, Scheduler scheduler) {
+    public CaffeineStore(MemoryBudget budget, Ticker ticker, Executor executor, Scheduler scheduler, long seed) {
         this.budgetBytes = budget.effective();
         this.ticker = ticker;
+        this.seed = seed;
         this.weigher = new EntryWeigher(HeapLayout.current(), budget);
         this.slabs = new Slabs(budget.slabBytes());
         this.minHorizon = (long) (budgetBytes * MIN_RESERVE_SHARE);
@@ -120,7 +126,7 @@ public final class CaffeineStore implements EntryStore {
         long expiresAt = ttlNanos == 0 ? StoredEntry.NEVER : ticker.read() + ttlNanos;
         byte[] image = StoredEntry.image(packedKey, key.length(), valueAscii, written.addAndGet(weight), expiresAt);
         long chunk = store(image);
-        Entry fresh = new Entry(Entry.fingerprint(packedKey), chunk);
+        Entry fresh = new Entry(Entry.fingerprint(seed, packedKey), chunk);
         long[] replaced = new long[1];
         main.asMap().compute(fresh, (k, old) -> {
             if (old == null) {
@@ -140,14 +146,19 @@ public final class CaffeineStore implements EntryStore {
         fitReserve();
     }
 
-    /** A chunk holding the image; when the slabs have none of its size, evicts Caffeine's coldest until they do. */
+    /**
+     * A chunk holding the image; when the slabs have none of its size, evicts Caffeine's coldest until they do. With
+     * nothing left to evict, other threads hold the chunks (entries on their way in): they are waited for.
+     */
     private long store(byte[] image) {
         long chunk = slabs.allocate(image.length);
-        while (chunk == 0) {
+        for (int idle = 0; chunk == 0; chunk = slabs.allocate(image.length)) {
             if (!evictColdest()) {
-                throw new IllegalStateException("no chunk of " + image.length + " bytes with the cache empty");
+                if (++idle > 100_000) {
+                    throw new IllegalStateException("no chunk of " + image.length + " bytes in an empty cache");
+                }
+                Thread.yield();
             }
-            chunk = slabs.allocate(image.length);
         }
         slabs.write(chunk, StoredEntry.KEY_LENGTH, image, image.length);
         return chunk;
@@ -175,6 +186,7 @@ public final class CaffeineStore implements EntryStore {
             if (removed[0] != 0) {
                 slabs.free(removed[0]);
                 evictions.increment();
+                chunkEvictions.increment();
             }
         });
         return true;
@@ -183,7 +195,7 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public String get(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        Entry lookup = new Entry(Entry.fingerprint(packedKey), 0);
+        Entry lookup = new Entry(Entry.fingerprint(seed, packedKey), 0);
         long now = ticker.read();
         // A chunk freed under the reader (a put replaced the value, or the entry moved on) is read again.
         for (int attempt = 0; attempt < 8; attempt++) {
@@ -257,7 +269,7 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public boolean delete(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        Entry lookup = new Entry(Entry.fingerprint(packedKey), 0);
+        Entry lookup = new Entry(Entry.fingerprint(seed, packedKey), 0);
         long[] removed = new long[1];
         synchronized (keyLock(lookup)) {
             // An expired entry is removed as expired (and freed by the listener) before this function would run.
@@ -301,6 +313,11 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public long evictionCount() {
         return evictions.sum();
+    }
+
+    /** Entries evicted early because a put found no chunk of its size: the slabs' pages were cut for others. */
+    long chunkEvictionCount() {
+        return chunkEvictions.sum();
     }
 
     /** Bytes of the slabs' chunks in use, and of the pages they have taken from the system. */
@@ -387,7 +404,7 @@ public final class CaffeineStore implements EntryStore {
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
         byte[] packedKey = StoredEntry.packKey(keyAscii);
         long chunk = store(StoredEntry.image(packedKey, keyAscii.length, valueAscii, writeOrder, expiresAt));
-        Entry restored = new Entry(Entry.fingerprint(packedKey), chunk);
+        Entry restored = new Entry(Entry.fingerprint(seed, packedKey), chunk);
         if (main.asMap().putIfAbsent(restored, restored) != null) {
             slabs.free(chunk);
         }
@@ -396,7 +413,7 @@ public final class CaffeineStore implements EntryStore {
     /** True if the reserve holds a live entry for the key (for tests of the policy). */
     boolean inReserve(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        RecencyReserve.Held held = reserve.get(new Entry(Entry.fingerprint(packedKey), 0));
+        RecencyReserve.Held held = reserve.get(new Entry(Entry.fingerprint(seed, packedKey), 0));
         byte[] copy = held == null ? null : slabs.copy(held.entry.chunk);
         return copy != null && StoredEntry.hasKey(copy, packedKey)
                 && !StoredEntry.expired(StoredEntry.expiresAt(copy), ticker.read());

@@ -3,7 +3,6 @@ package dev.kvcache.cache;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.security.SecureRandom;
 
 /**
  * An entry as the index sees it: the key's fingerprint and the reference of the {@link Slabs} chunk that holds the
@@ -11,8 +10,8 @@ import java.security.SecureRandom;
  * {@link RecencyReserve} as key; equality, hash and order are the fingerprint's, so they never read off-heap
  * memory, whatever happens to the chunk meanwhile.
  *
- * <p>The fingerprint is a 64-bit hash of the packed key, seeded anew in every process: two keys share one only by
- * chance (about once in 10^13 pairs, and nobody can craft it without the seed). Even then nothing wrong is read:
+ * <p>The fingerprint is a 64-bit hash of the packed key, seeded at random in every process (in tests, fixed): two
+ * keys share one only by chance (about once in 10^13 pairs, and nobody can craft it without the seed). Even then nothing wrong is read:
  * a get compares the key in the chunk with its own, and a second key put under a shared fingerprint replaces the
  * first as if it had been evicted.
  *
@@ -23,7 +22,6 @@ final class Entry implements Comparable<Entry> {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
-    private static final long SEED = new SecureRandom().nextLong();
 
     final long fingerprint;
     /** The chunk holding the entry now; 0 in a lookup key. */
@@ -36,9 +34,9 @@ final class Entry implements Comparable<Entry> {
         this.chunk = chunk;
     }
 
-    /** The seeded 64-bit hash of a packed key. */
-    static long fingerprint(byte[] packedKey) {
-        long h = SEED ^ packedKey.length * 0x9E3779B97F4A7C15L;
+    /** The 64-bit hash of a packed key, with the store's seed. */
+    static long fingerprint(long seed, byte[] packedKey) {
+        long h = seed ^ packedKey.length * 0x9E3779B97F4A7C15L;
         int i = 0;
         for (; i + 8 <= packedKey.length; i += 8) {
             h = (h ^ (long) LONGS.get(packedKey, i)) * 0xBF58476D1CE4E5B9L;

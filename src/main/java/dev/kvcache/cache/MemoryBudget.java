@@ -12,9 +12,10 @@ package dev.kvcache.cache;
  * @param heapRoom heap the entries may take: {@code share} of the heap
  * @param offHeapRoom off-heap memory the entries may take (0 in cluster mode)
  * @param effective bytes the cache may hold
+ * @param slabBytes the most the slabs' pages may take: the chunks' room, and some for pages partly cut
  */
 public record MemoryBudget(long configured, long maxHeap, double share, long heapRoom, long offHeapRoom,
-        long effective) {
+        long effective, long slabBytes) {
 
     /**
      * Share of the max heap local mode's index may take; the rest is the service itself (with up to
@@ -37,26 +38,22 @@ public record MemoryBudget(long configured, long maxHeap, double share, long hea
         if (mode == CacheProperties.Mode.CLUSTER) {
             long heapRoom = (long) (maxHeap * CLUSTER_HEAP_SHARE);
             return new MemoryBudget(configured, maxHeap, CLUSTER_HEAP_SHARE, heapRoom, 0,
-                    Math.min(configured, heapRoom));
+                    Math.min(configured, heapRoom), 0);
         }
         long heapRoom = (long) (maxHeap * LOCAL_HEAP_SHARE);
         long offHeapRoom = Math.max(0, maxDirectMemory - DIRECT_RESERVE - SLAB_SLACK);
-        return new MemoryBudget(configured, maxHeap, LOCAL_HEAP_SHARE, heapRoom, offHeapRoom,
-                Math.min(configured, heapRoom + offHeapRoom));
+        long effective = Math.min(configured, heapRoom + offHeapRoom);
+        return new MemoryBudget(configured, maxHeap, LOCAL_HEAP_SHARE, heapRoom, offHeapRoom, effective,
+                Math.min(effective, offHeapRoom) + SLAB_SLACK);
     }
 
     /** A local budget with ample room on the heap and off it (tests): every entry weighs what it takes. */
     static MemoryBudget unbounded(long budget) {
-        return new MemoryBudget(budget, Long.MAX_VALUE, 1.0, budget, budget, budget);
+        return new MemoryBudget(budget, Long.MAX_VALUE, 1.0, budget, budget, budget, budget + SLAB_SLACK);
     }
 
     /** True when the configured budget did not fit and was cut. */
     public boolean capped() {
         return effective < configured;
-    }
-
-    /** The most the slabs' pages may take: the chunks' room, and some for pages partly cut. */
-    long slabBytes() {
-        return Math.min(effective, offHeapRoom) + SLAB_SLACK;
     }
 }
