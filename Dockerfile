@@ -33,7 +33,10 @@ ENV KVCACHE_SNAPSHOT_DIR=/data
 VOLUME /data
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7171 && printf "GET /actuator/health/liveness HTTP/1.0\r\n\r\n" >&3 && grep -q "\"UP\"" <&3'
-# Heap is 75% of the container's memory (1.5 GiB of 2 GiB); the rest is metaspace, code, threads and G1's own
-# structures. The cache takes at most 80% of the heap (70% in cluster mode; see docs/memory.md). Compact object headers save
+# The entries' bytes live off the heap (docs/memory.md): the heap, 30% of the container's memory (614 MiB of
+# 2 GiB), holds their index (at most 75% of it) and the service; direct memory, up to 1152 MiB, holds the entries'
+# pages; metaspace, code, threads and G1's structures take the rest. kvcache.max-memory's default, 1536MB, fits
+# exactly; for another container size scale MaxDirectMemorySize and KVCACHE_MAX_MEMORY with it (cluster mode keeps
+# its entries on the heap: give it -XX:MaxRAMPercentage=75 instead, docs/cluster.md). Compact object headers save
 # 4 bytes on every object. On OutOfMemoryError the process exits so that the orchestrator restarts it.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=30", "-XX:MaxDirectMemorySize=1152m", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -1,5 +1,6 @@
 package dev.kvcache.cache;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.Executors;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.sun.management.OperatingSystemMXBean;
 import dev.kvcache.system.ReadinessGate;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
@@ -48,7 +50,7 @@ class CacheConfiguration {
     MemoryBudget memoryBudget(CacheProperties properties) {
         long maxHeap = Runtime.getRuntime().maxMemory();
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
-                properties.mode());
+                totalMemory(), properties.mode());
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit: using {} ({}% of the {} heap{})", mb(budget.configured()),
                     mb(budget.effective()), Math.round(budget.share() * 100), mb(budget.maxHeap()),
@@ -60,6 +62,11 @@ class CacheConfiguration {
                 mb(budget.offHeapRoom()), properties.mode(), properties.ttl(), properties.maxKeyLength(),
                 properties.maxValueLength());
         return budget;
+    }
+
+    /** The memory of the machine, or of the container (its limit) when there is one. */
+    private static long totalMemory() {
+        return ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class).getTotalMemorySize();
     }
 
     /** {@code -XX:MaxDirectMemorySize}, whose default (0) is the max heap. */

@@ -28,20 +28,31 @@ public record MemoryBudget(long configured, long maxHeap, double share, long hea
     public static final double CLUSTER_HEAP_SHARE = 0.70;
 
     /** Direct memory left to others than the entries (the JDK's and Tomcat's buffers). */
-    public static final long DIRECT_RESERVE = 64L << 20;
+    public static final long DIRECT_RESERVE = 32L << 20;
+
+    /**
+     * The JVM's memory beside its heap and the entries' off-heap pages: code, metaspace, threads' stacks, the
+     * collector's own structures. The off-heap room never takes it from the machine's (or container's) memory.
+     */
+    public static final long NON_HEAP = 256L << 20;
 
     /** Off-heap memory beyond the chunks' own: pages partly cut, one or two for each size in use. */
     static final long SLAB_SLACK = 32L << 20;
 
-    /** The budget for a store of this mode in a JVM of this heap and direct memory. */
-    public static MemoryBudget of(long configured, long maxHeap, long maxDirectMemory, CacheProperties.Mode mode) {
+    /**
+     * The budget for a store of this mode in a JVM of this heap and direct memory, on a machine (or in a container)
+     * of {@code totalMemory}.
+     */
+    public static MemoryBudget of(long configured, long maxHeap, long maxDirectMemory, long totalMemory,
+            CacheProperties.Mode mode) {
         if (mode == CacheProperties.Mode.CLUSTER) {
             long heapRoom = (long) (maxHeap * CLUSTER_HEAP_SHARE);
             return new MemoryBudget(configured, maxHeap, CLUSTER_HEAP_SHARE, heapRoom, 0,
                     Math.min(configured, heapRoom), 0);
         }
         long heapRoom = (long) (maxHeap * LOCAL_HEAP_SHARE);
-        long offHeapRoom = Math.max(0, maxDirectMemory - DIRECT_RESERVE - SLAB_SLACK);
+        long offHeapRoom = Math.max(0, Math.min(maxDirectMemory - DIRECT_RESERVE,
+                totalMemory - maxHeap - NON_HEAP) - SLAB_SLACK);
         long effective = Math.min(configured, heapRoom + offHeapRoom);
         return new MemoryBudget(configured, maxHeap, LOCAL_HEAP_SHARE, heapRoom, offHeapRoom, effective,
                 Math.min(effective, offHeapRoom) + SLAB_SLACK);
