@@ -11,8 +11,9 @@
 #
 #   scripts/abuse.sh [--port 7211] [--slowloris 300] [--slow-bodies 100] [--flood N] [--rate 5000] [--seconds 20]
 #                    [--full] [-- extra kv-cache args]
-# --full first fills the cache to its budget (unique 256/256 entries, bench/fill.lua), so that the abuse meets
-# the heap a full cache leaves: with --slow-bodies 2048, the worst case server.tomcat.max-connections allows.
+# --full first fills the cache to its budget (unique 256/256 entries, bench/fill.lua; FILL_KEY_LENGTH=36 for
+# 36/256, whose index takes more of the heap), so that the abuse meets the heap a full cache leaves: with
+# --slow-bodies 1536, the worst case server.tomcat.max-connections allows.
 # Needs wrk and curl, a JDK 17+ for the client helper (scripts/AbuseClients.java, run from source) and JDK 25
 # for the service (see container-run.sh); builds target/kv-cache.jar if missing.
 set -euo pipefail
@@ -80,7 +81,7 @@ say "kv-cache on port $port (pid $pid): max-connections $max_connections, accept
 if [[ $full -eq 1 ]]; then
   metric() { curl -fs "$base/actuator/metrics/$1" | sed -E 's/.*"value":([0-9.Ee+-]+).*/\1/' | awk '{ printf "%.0f", $1 }'; }
   budget=$(metric cache.memory.budget) written=0
-  while [[ $(metric cache.memory.used) -lt $((budget * 98 / 100)) ]]; do
+  while [[ $(metric cache.evictions) -eq 0 ]]; do # full: evicting (the weighted size settles a little below)
     requests=$(FILL_MODE=put FILL_FROM=$written wrk -t1 -c32 -d5s -s bench/fill.lua "$base" | sed -n 's/^RESULT //p' \
       | awk '{ print $5 }')
     written=$((written + requests))

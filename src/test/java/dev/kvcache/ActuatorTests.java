@@ -69,7 +69,8 @@ class ActuatorTests {
         assertThat(counter("cache.size", null)).isGreaterThanOrEqualTo(1);
         assertThat(counter("cache.memory.used", null)).isPositive();
         assertThat(counter("cache.offheap.used", null)).isPositive();
-        assertThat(counter("cache.offheap.committed", null)).isGreaterThanOrEqualTo(counter("cache.offheap.used", null));
+        assertThat(counter("cache.offheap.committed", null))
+                .isGreaterThanOrEqualTo(counter("cache.offheap.used", null));
         assertThat(counter("cache.memory.budget", null)).isEqualTo(1536.0 * 1024 * 1024);
     }
 

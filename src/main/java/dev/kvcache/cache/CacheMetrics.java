@@ -56,7 +56,7 @@ final class CacheMetrics implements MeterBinder {
                 .register(registry);
         Gauge.builder("cache.memory.budget", cache, CacheService::budgetBytes)
                 .tags(TAGS).baseUnit("bytes")
-                .description("Effective memory budget: kvcache.max-memory, capped at what the heap and direct memory hold")
+                .description("Effective memory budget: kvcache.max-memory, cut to what heap and direct memory hold")
                 .register(registry);
     }
 

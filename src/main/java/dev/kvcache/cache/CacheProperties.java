@@ -16,7 +16,8 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param mode where entries live: {@code local} (this JVM's Caffeine cache) or {@code cluster} (Hazelcast
  *     members sharing one map, see {@code kvcache.cluster.*})
- * @param maxMemory budget for the entries' retained heap; capped at a safe share of the JVM's max heap
+ * @param maxMemory budget for the memory the entries take (their index on the heap and, in local mode, their bytes
+ *     off it); cut to what a share of the heap and the direct memory can hold
  * @param ttl time an entry lives after its last write, unless the put gives its own; {@code 0} disables expiry
  * @param maxTtl the longest time to live a put may give an entry (in whole seconds, at least 1)
  * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)

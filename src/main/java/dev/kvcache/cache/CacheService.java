@@ -117,7 +117,7 @@ public final class CacheService {
         return store.size();
     }
 
-    /** Heap the entries retain, in bytes, as the store counts it. */
+    /** Memory the entries take, in bytes, as the store counts it. */
     public long weightedSize() {
         return store.usedBytes();
     }

@@ -18,7 +18,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.kvcache.snapshot.EntrySink;
 
 /**
- * The local store: a Caffeine cache (W-TinyLFU, bounded by the entries' retained heap, see {@link EntryWeigher})
+ * The local store: a Caffeine cache (W-TinyLFU, bounded by the memory the entries take, see {@link EntryWeigher})
  * with a {@link RecencyReserve} behind its eviction that keeps the newest writes Caffeine evicts, so that what
  * users just wrote stays readable. One budget covers both, and the {@link ReserveTuner}'s ghosts: Caffeine may
  * hold what the reserve and the ghosts cannot take, and the tuner moves budget between the two by the misses
@@ -27,6 +27,11 @@ import dev.kvcache.snapshot.EntrySink;
  * <p>The reserve's horizon is at least {@link #MIN_RESERVE_SHARE} of the budget: the most recent writes filling
  * that share are readable until they expire or are replaced, whatever came before. It is at most
  * {@link #MAX_RESERVE_SHARE}, so that Caffeine always keeps a frequency-aware part.
+ *
+ * <p>The entries' bytes are off the heap, in {@link Slabs}: Caffeine and the reserve hold only an {@link Entry}
+ * each (a fingerprint and a chunk reference). Each chunk has one owner at a time (Caffeine, the reserve, or a put
+ * on its way in), which alone frees it; a promotion copies. Readers copy a chunk and check that it was not freed
+ * meanwhile, and look again if it was (docs/memory.md).
  */
 public final class CaffeineStore implements EntryStore {
 

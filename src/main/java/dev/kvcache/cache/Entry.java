@@ -11,9 +11,9 @@ import java.nio.ByteOrder;
  * memory, whatever happens to the chunk meanwhile.
  *
  * <p>The fingerprint is a 64-bit hash of the packed key, seeded at random in every process (in tests, fixed): two
- * keys share one only by chance (about once in 10^13 pairs, and nobody can craft it without the seed). Even then nothing wrong is read:
- * a get compares the key in the chunk with its own, and a second key put under a shared fingerprint replaces the
- * first as if it had been evicted.
+ * keys share one only by chance (about once in 10^13 pairs, and nobody can craft it without the seed). Even then
+ * nothing wrong is read: a get compares the key in the chunk with its own, and a second key put under a shared
+ * fingerprint replaces the first as if it had been evicted.
  *
  * <p>{@link #chunk} changes when a put replaces the value of an entry Caffeine holds (the entry object stays, so
  * Caffeine keeps its place in the policy); readers read it once per attempt and check the copy they made.

@@ -19,7 +19,7 @@ public interface EntryStore {
     /** Entries held (in a cluster: those this member owns). */
     long size();
 
-    /** Heap the entries take as this store counts it, in bytes. */
+    /** Memory the entries take as this store counts it (on the heap, and off it in local mode), in bytes. */
     long usedBytes();
 
     /** The byte budget the store evicts to stay within. */

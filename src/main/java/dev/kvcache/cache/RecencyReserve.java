@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  */
 final class RecencyReserve {
 
-    /** An entry held here (with its chunk, which the reserve owns while it holds it), and a link of its bucket's list. */
+    /** An entry held here (with its chunk: the reserve's while it holds it), and a link of its bucket's list. */
     static final class Held {
 
         final Entry entry;

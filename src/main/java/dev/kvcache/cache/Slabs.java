@@ -8,9 +8,9 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Off-heap memory for the entries' bytes, cut as memcached cuts it: pages of 256 KiB of direct memory, each cut into
- * chunks of one size class (8-byte steps up to 1 KiB, then steps of 1/16, up to half a page). The garbage collector never sees
- * these bytes, so the heap stays small and steady however full the cache is.
+ * Off-heap memory for the entries' bytes, cut as memcached cuts it: pages of 256 KiB of direct memory, each cut
+ * into chunks of one size class (8-byte steps up to 1 KiB, then steps of 1/16, up to half a page). The garbage
+ * collector never sees these bytes, so the heap stays small and steady however full the cache is.
  *
  * <p>A chunk is named by a reference ({@code long}) that carries its page, its offset, the page's generation and
  * the chunk's stamp. Freeing a chunk bumps its stamp, and handing a page that emptied to another size class bumps
@@ -176,7 +176,10 @@ final class Slabs {
         int page = page(reference);
         int offset = offset(reference);
         int sizeClass = pageClasses[page]; // may be stale too: only the bounds matter, the check below decides
-        int length = sizeClass < 0 ? 0 : Math.min(CLASS_SIZES[sizeClass], PAGE_SIZE - offset);
+        if (sizeClass < 0) {
+            return null; // the page emptied: every chunk in it was freed
+        }
+        int length = Math.min(CLASS_SIZES[sizeClass], PAGE_SIZE - offset);
         byte[] bytes = new byte[length];
         pages[page].get(offset, bytes);
         return isCurrent(reference) ? bytes : null;

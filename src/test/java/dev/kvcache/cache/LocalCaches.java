@@ -30,6 +30,7 @@ final class LocalCaches {
 
     /** What the store's weigher makes of an entry of these lengths (with expiry). */
     static long entryWeight(int keyLength, int valueLength) {
-        return new EntryWeigher(HeapLayout.current(), MemoryBudget.unbounded(Long.MAX_VALUE)).weigh(keyLength, valueLength);
+        return new EntryWeigher(HeapLayout.current(), MemoryBudget.unbounded(Long.MAX_VALUE))
+                .weigh(keyLength, valueLength);
     }
 }
