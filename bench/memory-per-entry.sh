@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Heap per entry, kv-cache against Redis, in one run: loads the same N entries (unique keys of 36 and of 256
+# Memory per entry, kv-cache against Redis, in one run: loads the same N entries (unique keys of 36 and of 256
 # characters, 256-character values) into kv-cache, started as its image starts it (JDK 25, compact object
 # headers), and into redis-server (Debian's), and prints the bytes each needs per entry:
-#   kv-cache: the weighted size it budgets by, and the growth of the heap after a full GC;
+#   kv-cache: the growth of the heap after a full GC (the index) and of the off-heap chunks in use (the bytes),
+#   their sum, and the weight it budgets by in the image (which scales the scarcer room's share up, see
+#   docs/memory.md);
 #   Redis: the growth of INFO memory's used_memory, with a TTL on every key (SET ... EX 300, as kv-cache
 #   always has one) and without.
 #   bench/memory-per-entry.sh [--entries 200000]
@@ -27,10 +29,11 @@ jcmd="$(dirname "$(readlink -f "/proc/$java_pid/exe")")/jcmd"
 metric() { curl -fs "localhost:$port/actuator/metrics/$1${2:+?tag=$2}" | sed -E 's/.*"value":([0-9.Ee+-]+).*/\1/' | awk '{ printf "%.0f", $1 }'; }
 heap_after_gc() { "$jcmd" "$java_pid" GC.run > /dev/null; sleep 1; metric jvm.memory.used area:heap; }
 
-declare -A kv_weighed kv_heap
+declare -A kv_weighed kv_heap kv_offheap
 from=0
 for key_length in 36 256; do
   before_heap=$(heap_after_gc) before_used=$(metric cache.memory.used) before_size=$(metric cache.size)
+  before_offheap=$(metric cache.offheap.used)
   to=$((from + entries))
   while [[ $from -lt $to ]]; do # wrk runs for a time, not a count: put in rounds until all are in
     read -r _ _ _ _ requests <<< "$(FILL_MODE=put FILL_FROM=$from FILL_KEY_LENGTH=$key_length \
@@ -41,6 +44,7 @@ for key_length in 36 256; do
   held=$(( $(metric cache.size) - before_size ))
   kv_weighed[$key_length]=$(( ($(metric cache.memory.used) - before_used) / held ))
   kv_heap[$key_length]=$(( ($(heap_after_gc) - before_heap) / held ))
+  kv_offheap[$key_length]=$(( ($(metric cache.offheap.used) - before_offheap) / held ))
 done
 
 # --- Redis: the same keys and values, sent through redis-cli --pipe.
@@ -65,9 +69,9 @@ for key_length in 36 256; do
   done
 done
 
-echo "| entry (key/value chars) | kv-cache, weighed | kv-cache, heap growth after GC | Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), SET EX 300 | Redis, no TTL |"
-echo "|---|---|---|---|---|"
+echo "| entry (key/value chars) | kv-cache: heap growth after GC | + off-heap chunks | = in all | weighed in the image | Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), SET EX 300 | Redis, no TTL |"
+echo "|---|---|---|---|---|---|---|"
 for key_length in 36 256; do
-  echo "| $key_length/256 | ${kv_weighed[$key_length]} B | ${kv_heap[$key_length]} B | ${redis_ttl[$key_length]} B | ${redis_plain[$key_length]} B |"
+  echo "| $key_length/256 | ${kv_heap[$key_length]} B | ${kv_offheap[$key_length]} B | $(( kv_heap[$key_length] + kv_offheap[$key_length] )) B | ${kv_weighed[$key_length]} B | ${redis_ttl[$key_length]} B | ${redis_plain[$key_length]} B |"
 done
 echo "($entries entries of each size; kv-cache on $(grep -o 'temurin-[0-9]*' "$out/service.log" | head -n 1) with the image's flags)"
