@@ -298,10 +298,6 @@ final class Slabs {
         return (long) pageCount << PAGE_SHIFT;
     }
 
-    long maxBytes() {
-        return (long) maxPages << PAGE_SHIFT;
-    }
-
     /** A page that emptied, or a new one while there may be more; -1 if none. Call it with no lock held. */
     private int takePage() {
         poolLock.lock();
