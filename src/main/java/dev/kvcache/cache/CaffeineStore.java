@@ -3,7 +3,6 @@ package dev.kvcache.cache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -110,7 +109,7 @@ public final class CaffeineStore implements EntryStore {
                 minHorizon, this::reserveDropped);
         this.main = Caffeine.newBuilder()
                 .maximumWeight(mainMaximum())
-                .weigher((Entry key, Entry entry) -> weigher.weigh(lengthsOf(entry.chunk)))
+                .weigher((Entry key, Entry entry) -> weightOf(entry.chunk))
                 .expireAfter(new ExpiryInChunk())
                 .evictionListener(this::mainEvicted)
                 .ticker(ticker)
@@ -130,7 +129,7 @@ public final class CaffeineStore implements EntryStore {
         int weight = weigher.weigh(key.length(), value.length());
         long expiresAt = ttlNanos == 0 ? StoredEntry.NEVER : ticker.read() + ttlNanos;
         byte[] image = StoredEntry.image(packedKey, key.length(), valueAscii, written.addAndGet(weight), expiresAt);
-        long chunk = store(image);
+        long chunk = store(image, image.length);
         Entry fresh = new Entry(Entry.fingerprint(seed, packedKey), chunk);
         long[] replaced = new long[1];
         main.asMap().compute(fresh, (k, old) -> {
@@ -152,20 +151,21 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /**
-     * A chunk holding the image; when the slabs have none of its size, evicts Caffeine's coldest until they do. With
-     * nothing left to evict, other threads hold the chunks (entries on their way in): they are waited for.
+     * A chunk holding the first {@code length} bytes of an entry's image; when the slabs have none of its size,
+     * evicts Caffeine's coldest until they do. With nothing left to evict, other threads hold the chunks (entries on
+     * their way in): they are waited for.
      */
-    private long store(byte[] image) {
-        long chunk = slabs.allocate(image.length);
-        for (int idle = 0; chunk == 0; chunk = slabs.allocate(image.length)) {
+    private long store(byte[] image, int length) {
+        long chunk = slabs.allocate(length);
+        for (int idle = 0; chunk == 0; chunk = slabs.allocate(length)) {
             if (!evictColdest()) {
                 if (++idle > 100_000) {
-                    throw new IllegalStateException("no chunk of " + image.length + " bytes in an empty cache");
+                    throw new IllegalStateException("no chunk of " + length + " bytes in an empty cache");
                 }
                 Thread.yield();
             }
         }
-        slabs.write(chunk, StoredEntry.KEY_LENGTH, image, image.length);
+        slabs.write(chunk, StoredEntry.KEY_LENGTH, image, length);
         return chunk;
     }
 
@@ -250,7 +250,7 @@ public final class CaffeineStore implements EntryStore {
      * be shadowed by an older one. The reserve keeps its own copy (see {@link RecencyReserve}).
      */
     private void promote(RecencyReserve.Held held, byte[] copy) {
-        long chunk = store(Arrays.copyOf(copy, StoredEntry.size(copy)));
+        long chunk = store(copy, StoredEntry.size(copy)); // the copy holds its whole chunk: its entry's part
         Entry promoted = new Entry(held.entry.fingerprint, chunk);
         boolean[] inserted = new boolean[1];
         synchronized (keyLock(held.entry)) {
@@ -410,7 +410,8 @@ public final class CaffeineStore implements EntryStore {
         long expiresAt = expiresAtEpochMillis == 0 ? StoredEntry.NEVER
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
         byte[] packedKey = StoredEntry.packKey(keyAscii);
-        long chunk = store(StoredEntry.image(packedKey, keyAscii.length, valueAscii, writeOrder, expiresAt));
+        byte[] image = StoredEntry.image(packedKey, keyAscii.length, valueAscii, writeOrder, expiresAt);
+        long chunk = store(image, image.length);
         Entry restored = new Entry(Entry.fingerprint(seed, packedKey), chunk);
         if (main.asMap().putIfAbsent(restored, restored) != null) {
             slabs.free(chunk);
@@ -439,10 +440,10 @@ public final class CaffeineStore implements EntryStore {
         fitReserve();
     }
 
-    /** The key and value lengths of an entry whose chunk the caller owns, as one long. */
-    private long lengthsOf(long chunk) {
-        return (long) slabs.intAt(chunk, StoredEntry.KEY_LENGTH) << 32
-                | slabs.intAt(chunk, StoredEntry.VALUE_LENGTH) & 0xFFFF_FFFFL;
+    /** The weight of the entry in a chunk the caller owns (or reads under its owner's lock). */
+    private int weightOf(long chunk) {
+        return weigher.weigh(slabs.intAt(chunk, StoredEntry.KEY_LENGTH),
+                slabs.intAt(chunk, StoredEntry.VALUE_LENGTH));
     }
 
     /** What Caffeine may hold: the budget less what it leaves to the reserve, and the ghosts. */
@@ -505,7 +506,7 @@ public final class CaffeineStore implements EntryStore {
             evictions.increment(); // expired
             return;
         }
-        int weight = weigher.weigh(lengthsOf(chunk));
+        int weight = weightOf(chunk);
         long evicted = mainEvicted + weight;
         mainEvicted = evicted;
         if (!reserve.rescue(entry, weight, slabs.longAt(chunk, StoredEntry.WRITE_MARK), written.get())) {

@@ -30,11 +30,6 @@ final class EntryWeigher {
         return (int) Math.max(index + chunk, scaled);
     }
 
-    /** The same, for lengths as one long: the key's in the high half. */
-    int weigh(long lengths) {
-        return weigh((int) (lengths >>> 32), (int) lengths);
-    }
-
     /**
      * What every entry takes on the heap. Checked against the real objects with JOL in tests; re-check when
      * upgrading Caffeine, whose node classes are generated per configuration.

@@ -76,45 +76,15 @@ final class Slabs {
      */
     private static final class SizeClass {
 
-        // Padding: the classes' stripes are allocated one after another, and each stripe's lock and stack must be
-        // on cache lines of their own, or the stripes contend as one.
-        long p1, p2, p3, p4, p5, p6, p7;
         final SpinLock lock = new SpinLock();
         final int index;
         final int chunkSize;
-        /** Its pages with room, a stack: the last to get room is used first. */
-        private int[] pages = new int[8];
-        int withRoom;
-        long q1, q2, q3, q4, q5, q6, q7;
+        /** Its pages with room: the last to get room is used first. */
+        final IntStack withRoom = new IntStack();
 
         SizeClass(int index, int chunkSize) {
             this.index = index;
             this.chunkSize = chunkSize;
-        }
-
-        void push(int page) {
-            if (withRoom == pages.length) {
-                pages = Arrays.copyOf(pages, withRoom * 2);
-            }
-            pages[withRoom++] = page;
-        }
-
-        int peek() {
-            return pages[withRoom - 1];
-        }
-
-        void pop() {
-            withRoom--;
-        }
-
-        void remove(int page) {
-            for (int i = withRoom - 1; i >= 0; i--) {
-                if (pages[i] == page) {
-                    System.arraycopy(pages, i + 1, pages, i, withRoom - i - 1);
-                    withRoom--;
-                    return;
-                }
-            }
         }
     }
 
@@ -177,7 +147,7 @@ final class Slabs {
             info[at(page, FREE_HEAD)] = -1;
             info[at(page, CUT_TO)] = 0;
             info[at(page, PARTIAL)] = 1;
-            sizeClass.push(page);
+            sizeClass.withRoom.push(page);
             return cut(sizeClass);
         }
         finally {
@@ -187,8 +157,8 @@ final class Slabs {
 
     /** A chunk from the stripe's pages with room, or 0; under its lock. */
     private long cut(SizeClass sizeClass) {
-        while (sizeClass.withRoom > 0) {
-            int page = sizeClass.peek();
+        while (!sizeClass.withRoom.isEmpty()) {
+            int page = sizeClass.withRoom.peek();
             int offset = info[at(page, FREE_HEAD)];
             if (offset >= 0) {
                 info[at(page, FREE_HEAD)] = pages[page].getInt(offset + 4); // the link a free chunk holds
@@ -198,7 +168,7 @@ final class Slabs {
                 info[at(page, CUT_TO)] += sizeClass.chunkSize;
             }
             else {
-                sizeClass.pop(); // full
+                sizeClass.withRoom.pop(); // full
                 info[at(page, PARTIAL)] = 0;
                 continue;
             }
@@ -224,7 +194,7 @@ final class Slabs {
             used.add(-sizeClass.chunkSize);
             if (--info[at(page, LIVE)] == 0) {
                 if (info[at(page, PARTIAL)] != 0) {
-                    sizeClass.remove(page);
+                    sizeClass.withRoom.remove(page);
                 }
                 info[at(page, PARTIAL)] = 0;
                 info[at(page, CLASS)] = -1;
@@ -240,7 +210,7 @@ final class Slabs {
             }
             else if (info[at(page, PARTIAL)] == 0) {
                 info[at(page, PARTIAL)] = 1;
-                sizeClass.push(page);
+                sizeClass.withRoom.push(page);
             }
         }
         finally {
@@ -425,11 +395,16 @@ final class Slabs {
         }
     }
 
-    /** A growable stack of ints. */
+    /**
+     * A growable stack of ints, padded: each stripe's stack is written by its own threads, and must not share a
+     * cache line with another's.
+     */
     private static final class IntStack {
 
+        long p1, p2, p3, p4, p5, p6, p7;
         private int[] items = new int[16];
         private int size;
+        long q1, q2, q3, q4, q5, q6, q7;
 
         boolean isEmpty() {
             return size == 0;
@@ -442,8 +417,22 @@ final class Slabs {
             items[size++] = item;
         }
 
+        int peek() {
+            return items[size - 1];
+        }
+
         int pop() {
             return items[--size];
+        }
+
+        void remove(int item) {
+            for (int i = size - 1; i >= 0; i--) {
+                if (items[i] == item) {
+                    System.arraycopy(items, i + 1, items, i, size - i - 1);
+                    size--;
+                    return;
+                }
+            }
         }
     }
 }
