@@ -60,7 +60,7 @@ final class CacheMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    /** The local store's off-heap memory: what its slabs hold and have taken, and what a change of sizes cost. */
+    /** The local store's off-heap memory: what its slabs hold and have taken, and what keeping them full costs. */
     static MeterBinder offHeap(CaffeineStore store) {
         return registry -> {
             Gauge.builder("cache.offheap.used", store, CaffeineStore::slabUsedBytes)
@@ -73,7 +73,11 @@ final class CacheMetrics implements MeterBinder {
                     .register(registry);
             FunctionCounter.builder("cache.offheap.evictions", store, CaffeineStore::chunkEvictionCount)
                     .tags(TAGS)
-                    .description("Entries evicted early because a put found no free chunk of its size")
+                    .description("Entries evicted early because the off-heap pages held nothing but live chunks")
+                    .register(registry);
+            FunctionCounter.builder("cache.offheap.moves", store, CaffeineStore::movedChunkCount)
+                    .tags(TAGS)
+                    .description("Chunks moved to another page to take back the room of freed ones")
                     .register(registry);
         };
     }

@@ -3,12 +3,14 @@ package dev.kvcache.cache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy.CacheEntry;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
@@ -28,9 +30,10 @@ import dev.kvcache.snapshot.EntrySink;
  * {@link #MAX_RESERVE_SHARE}, so that Caffeine always keeps a frequency-aware part.
  *
  * <p>The entries' bytes are off the heap, in {@link Slabs}: Caffeine and the reserve hold only an {@link Entry}
- * each (a fingerprint and a chunk reference). Each chunk has one owner at a time (Caffeine, the reserve, or a put
- * on its way in), which alone frees it; a promotion copies. Readers copy a chunk and check that it was not freed
- * meanwhile, and look again if it was (docs/memory.md).
+ * each (a fingerprint and a chunk reference). Each chunk has one owner at a time (an entry in Caffeine or the
+ * reserve, or a put on its way in), which alone frees it; a promotion copies; the {@link PageCleaner} moves
+ * chunks to take back the room of freed ones. Readers copy a chunk and check that it was not freed meanwhile,
+ * and look again if it was (docs/memory.md).
  */
 public final class CaffeineStore implements EntryStore {
 
@@ -49,6 +52,7 @@ public final class CaffeineStore implements EntryStore {
     private final Cache<Entry, Entry> main;
     private final Policy.Eviction<Entry, Entry> eviction;
     private final Slabs slabs;
+    private final PageCleaner cleaner;
     private final RecencyReserve reserve;
     private final ReserveTuner tuner;
     private final EntryWeigher weigher;
@@ -70,7 +74,7 @@ public final class CaffeineStore implements EntryStore {
     /** Bytes Caffeine has evicted so far; changed only inside Caffeine's eviction, under its lock. */
     private volatile long mainEvicted;
     private final LongAdder evictions = new LongAdder();
-    /** Entries evicted early for a put that found no chunk of its size (see {@link #evictColdest}). */
+    /** Entries evicted early for a put that found no room in the pages (see {@link #evictColdest}). */
     private final LongAdder chunkEvictions = new LongAdder();
     /** Hits in each part, for the tuner's veto (see {@link #tune}). */
     private final LongAdder mainHits = new LongAdder();
@@ -99,6 +103,7 @@ public final class CaffeineStore implements EntryStore {
         this.seed = seed;
         this.weigher = new EntryWeigher(HeapLayout.current(), budget);
         this.slabs = new Slabs(budget.slabBytes());
+        this.cleaner = new PageCleaner(slabs, this::ownerOf);
         this.minHorizon = (long) (budgetBytes * MIN_RESERVE_SHARE);
         this.maxHorizon = (long) (budgetBytes * MAX_RESERVE_SHARE);
         this.step = Math.max(1, (long) (budgetBytes * STEP_SHARE));
@@ -109,7 +114,7 @@ public final class CaffeineStore implements EntryStore {
                 minHorizon, this::reserveDropped);
         this.main = Caffeine.newBuilder()
                 .maximumWeight(mainMaximum())
-                .weigher((Entry key, Entry entry) -> weightOf(entry.chunk))
+                .weigher((Entry key, Entry entry) -> entry.weight)
                 .expireAfter(new ExpiryInChunk())
                 .evictionListener(this::mainEvicted)
                 .ticker(ticker)
@@ -130,7 +135,8 @@ public final class CaffeineStore implements EntryStore {
         long expiresAt = ttlNanos == 0 ? StoredEntry.NEVER : ticker.read() + ttlNanos;
         byte[] image = StoredEntry.image(packedKey, key.length(), valueAscii, written.addAndGet(weight), expiresAt);
         long chunk = store(image, image.length);
-        Entry fresh = new Entry(Entry.fingerprint(seed, packedKey), chunk);
+        Entry fresh = new Entry(Entry.fingerprint(seed, packedKey), chunk, weight);
+        Entry[] holder = { fresh };
         long[] replaced = new long[1];
         main.asMap().compute(fresh, (k, old) -> {
             if (old == null) {
@@ -138,72 +144,105 @@ public final class CaffeineStore implements EntryStore {
             }
             // The same entry object takes the new chunk: Caffeine keeps the node (and its place in the policy),
             // and a reader who read the old chunk finds it stale and reads again.
-            replaced[0] = old.chunk;
-            old.chunk = chunk;
+            replaced[0] = old.replace(chunk);
+            old.weight = weight;
             old.read = false;
+            holder[0] = old;
             return old;
         });
         if (replaced[0] != 0) {
             slabs.free(replaced[0]);
         }
-        reserve.removeUnless(fresh, chunk); // an older write Caffeine evicted earlier must not outlive this one
+        reserve.removeUnless(fresh, holder[0]); // an older write Caffeine evicted earlier must not outlive this one
         fitReserve();
     }
 
     /**
-     * A chunk holding the first {@code length} bytes of an entry's image; when the slabs have none of its size,
-     * evicts Caffeine's coldest until they do. With nothing left to evict, other threads hold the chunks (entries on
-     * their way in): they are waited for.
+     * A chunk holding the first {@code length} bytes of an entry's image. When every page is in use, the cleaner
+     * takes back the room of freed chunks; only when the pages hold nothing but live chunks does it evict (see
+     * {@link #evictColdest}). With nothing left to evict, other threads hold the chunks (entries on their way in):
+     * they are waited for.
      */
     private long store(byte[] image, int length) {
-        long chunk = slabs.allocate(length);
-        for (int idle = 0; chunk == 0; chunk = slabs.allocate(length)) {
-            if (!evictColdest()) {
+        for (int idle = 0; ; ) {
+            long chunk = slabs.allocate(length);
+            if (chunk != 0) {
+                slabs.write(chunk, StoredEntry.KEY_LENGTH, image, length);
+                return chunk;
+            }
+            if (!cleaner.reclaim() && !evictColdest()) {
                 if (++idle > 100_000) {
-                    throw new IllegalStateException("no chunk of " + length + " bytes in an empty cache");
+                    throw new IllegalStateException("no room for " + length + " bytes in the off-heap pages");
                 }
                 Thread.yield();
             }
         }
-        slabs.write(chunk, StoredEntry.KEY_LENGTH, image, length);
-        return chunk;
     }
 
     /**
-     * Removes Caffeine's coldest entries, and, once Caffeine is empty, the reserve's: every slab page is in use and
-     * cut for other sizes than a put needs (the entries' sizes changed), so some must empty. Returns false if there
-     * was nothing to remove.
+     * Removes Caffeine's coldest entries that are older than the guaranteed share, or else the reserve's entries
+     * past it: the pages hold live chunks only (the weights ran ahead of Caffeine's eviction), so some must go.
+     * Returns false if there was nothing to remove.
      */
     private boolean evictColdest() {
-        var coldest = eviction.coldest(64);
-        if (coldest.isEmpty()) {
-            return reserve.clear();
-        }
-        coldest.forEach((key, entry) -> {
+        long floor = written.get() - minHorizon;
+        List<Entry> coldest = eviction.coldest(entries -> entries.map(CacheEntry::getValue)
+                .filter(entry -> writeMark(entry) <= floor).limit(64).toList());
+        boolean any = false;
+        for (Entry entry : coldest) {
             long[] removed = new long[1];
-            main.asMap().computeIfPresent(key, (k, current) -> {
-                if (current != entry) {
-                    return current;
+            main.asMap().computeIfPresent(entry, (k, current) -> {
+                if (current == entry) {
+                    removed[0] = current.take();
+                    return null;
                 }
-                removed[0] = current.chunk;
-                return null;
+                return current;
             });
             if (removed[0] != 0) {
                 slabs.free(removed[0]);
                 evictions.increment();
                 chunkEvictions.increment();
+                any = true;
             }
-        });
-        return true;
+        }
+        if (!any) {
+            int dropped = reserve.dropOlderThan(floor);
+            chunkEvictions.add(dropped);
+            any = dropped > 0;
+        }
+        return any;
+    }
+
+    /**
+     * The entry that owns this chunk, found by the key in a copy of it: Caffeine's (looked up without counting as a
+     * read) or the reserve's; null if neither holds this very chunk.
+     */
+    private Entry ownerOf(byte[] copy, long chunk) {
+        int keyLength = StoredEntry.keyLength(copy);
+        if (keyLength < 0 || keyLength > CacheProperties.MAX_LENGTH) {
+            return null;
+        }
+        int packedLength = PackedAscii.packedLength(keyLength);
+        if (StoredEntry.HEADER + packedLength > copy.length) {
+            return null;
+        }
+        Entry lookup = Entry.lookup(Entry.fingerprint(seed, copy, StoredEntry.HEADER, packedLength));
+        Entry entry = main.policy().getIfPresentQuietly(lookup);
+        if (entry != null && entry.chunk == chunk) {
+            return entry;
+        }
+        RecencyReserve.Held held = reserve.get(lookup);
+        return held != null && held.entry.chunk == chunk ? held.entry : null;
     }
 
     @Override
     public String get(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        Entry lookup = new Entry(Entry.fingerprint(seed, packedKey), 0);
+        Entry lookup = Entry.lookup(Entry.fingerprint(seed, packedKey));
         long now = ticker.read();
-        // A chunk freed under the reader (a put replaced the value, or the entry moved on) is read again.
-        for (int attempt = 0; attempt < 8; attempt++) {
+        // A chunk freed under the reader (a put replaced the value, the entry moved on, or its chunk was moved) is
+        // read again; an entry found with no chunk is on its way out.
+        for (int attempt = 0; attempt < 1_000; attempt++) {
             Entry entry = main.getIfPresent(lookup);
             if (entry != null) {
                 byte[] copy = slabs.copy(entry.chunk);
@@ -251,7 +290,7 @@ public final class CaffeineStore implements EntryStore {
      */
     private void promote(RecencyReserve.Held held, byte[] copy) {
         long chunk = store(copy, StoredEntry.size(copy)); // the copy holds its whole chunk: its entry's part
-        Entry promoted = new Entry(held.entry.fingerprint, chunk);
+        Entry promoted = new Entry(held.entry.fingerprint, chunk, held.weight);
         boolean[] inserted = new boolean[1];
         synchronized (keyLock(held.entry)) {
             main.asMap().computeIfAbsent(promoted, key -> {
@@ -276,15 +315,15 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public boolean delete(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        Entry lookup = new Entry(Entry.fingerprint(seed, packedKey), 0);
+        Entry lookup = Entry.lookup(Entry.fingerprint(seed, packedKey));
         long[] removed = new long[1];
         synchronized (keyLock(lookup)) {
             // An expired entry is removed as expired (and freed by the listener) before this function would run.
             main.asMap().computeIfPresent(lookup, (k, entry) -> {
-                if (!StoredEntry.hasKey(slabs.copy(entry.chunk), packedKey)) {
+                if (!StoredEntry.hasKey(copyOf(entry), packedKey)) {
                     return entry; // another key with the same fingerprint
                 }
-                removed[0] = entry.chunk;
+                removed[0] = entry.take();
                 return null;
             });
             if (removed[0] != 0) {
@@ -322,7 +361,7 @@ public final class CaffeineStore implements EntryStore {
         return evictions.sum();
     }
 
-    /** Entries evicted early because a put found no chunk of its size: the slabs' pages were cut for others. */
+    /** Entries evicted early because a put found no room in the pages, the freed room all taken back. */
     long chunkEvictionCount() {
         return chunkEvictions.sum();
     }
@@ -334,6 +373,11 @@ public final class CaffeineStore implements EntryStore {
 
     long slabCommittedBytes() {
         return slabs.committedBytes();
+    }
+
+    /** Chunks moved to take back the room of freed ones (see {@link PageCleaner}). */
+    long movedChunkCount() {
+        return cleaner.movedCount();
     }
 
     /**
@@ -412,7 +456,8 @@ public final class CaffeineStore implements EntryStore {
         byte[] packedKey = StoredEntry.packKey(keyAscii);
         byte[] image = StoredEntry.image(packedKey, keyAscii.length, valueAscii, writeOrder, expiresAt);
         long chunk = store(image, image.length);
-        Entry restored = new Entry(Entry.fingerprint(seed, packedKey), chunk);
+        Entry restored = new Entry(Entry.fingerprint(seed, packedKey), chunk,
+                weigher.weigh(keyAscii.length, valueAscii.length));
         if (main.asMap().putIfAbsent(restored, restored) != null) {
             slabs.free(chunk);
         }
@@ -421,8 +466,8 @@ public final class CaffeineStore implements EntryStore {
     /** True if the reserve holds a live entry for the key (for tests of the policy). */
     boolean inReserve(String key) {
         byte[] packedKey = StoredEntry.packKey(key.getBytes(StandardCharsets.ISO_8859_1));
-        RecencyReserve.Held held = reserve.get(new Entry(Entry.fingerprint(seed, packedKey), 0));
-        byte[] copy = held == null ? null : slabs.copy(held.entry.chunk);
+        RecencyReserve.Held held = reserve.get(Entry.lookup(Entry.fingerprint(seed, packedKey)));
+        byte[] copy = held == null ? null : copyOf(held.entry);
         return copy != null && StoredEntry.hasKey(copy, packedKey)
                 && !StoredEntry.expired(StoredEntry.expiresAt(copy), ticker.read());
     }
@@ -440,10 +485,40 @@ public final class CaffeineStore implements EntryStore {
         fitReserve();
     }
 
-    /** The weight of the entry in a chunk the caller owns (or reads under its owner's lock). */
-    private int weightOf(long chunk) {
-        return weigher.weigh(slabs.intAt(chunk, StoredEntry.KEY_LENGTH),
-                slabs.intAt(chunk, StoredEntry.VALUE_LENGTH));
+    /** The entry's write mark, or {@link Long#MAX_VALUE} (the newest) if its chunk was taken out. */
+    private long writeMark(Entry entry) {
+        return longOf(entry, StoredEntry.WRITE_MARK);
+    }
+
+    /**
+     * A long of an entry's chunk, read again if the chunk was moved meanwhile (the copy holds the same);
+     * {@link Long#MAX_VALUE} if the chunk was taken out, which under the key's lock cannot happen.
+     */
+    private long longOf(Entry entry, int at) {
+        while (true) {
+            long chunk = entry.chunk;
+            if (chunk == 0) {
+                return Long.MAX_VALUE;
+            }
+            long value = slabs.longAt(chunk, at);
+            if (slabs.isCurrent(chunk)) {
+                return value;
+            }
+        }
+    }
+
+    /** A copy of an entry's chunk, made again if it was moved meanwhile; null if the chunk was taken out. */
+    private byte[] copyOf(Entry entry) {
+        while (true) {
+            long chunk = entry.chunk;
+            if (chunk == 0) {
+                return null;
+            }
+            byte[] copy = slabs.copy(chunk);
+            if (copy != null) {
+                return copy;
+            }
+        }
     }
 
     /** What Caffeine may hold: the budget less what it leaves to the reserve, and the ghosts. */
@@ -500,17 +575,16 @@ public final class CaffeineStore implements EntryStore {
      * chunk; else the chunk is freed.
      */
     private void mainEvicted(Entry key, Entry entry, RemovalCause cause) {
-        long chunk = entry.chunk;
         if (cause != RemovalCause.SIZE) {
-            slabs.free(chunk);
+            slabs.free(entry.take());
             evictions.increment(); // expired
             return;
         }
-        int weight = weightOf(chunk);
+        int weight = entry.weight;
         long evicted = mainEvicted + weight;
         mainEvicted = evicted;
-        if (!reserve.rescue(entry, weight, slabs.longAt(chunk, StoredEntry.WRITE_MARK), written.get())) {
-            slabs.free(chunk);
+        if (!reserve.rescue(entry, weight, writeMark(entry), written.get())) {
+            slabs.free(entry.take());
             if (entry.read) {
                 tuner.mainEvicted(entry, evicted);
             }
@@ -531,7 +605,7 @@ public final class CaffeineStore implements EntryStore {
 
         @Override
         public long expireAfterCreate(Entry key, Entry entry, long now) {
-            return StoredEntry.remaining(slabs.longAt(entry.chunk, StoredEntry.EXPIRES_AT), now);
+            return StoredEntry.remaining(longOf(entry, StoredEntry.EXPIRES_AT), now);
         }
 
         @Override

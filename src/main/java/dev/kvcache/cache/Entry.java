@@ -15,36 +15,82 @@ import java.nio.ByteOrder;
  * nothing wrong is read: a get compares the key in the chunk with its own, and a second key put under a shared
  * fingerprint replaces the first as if it had been evicted.
  *
- * <p>{@link #chunk} changes when a put replaces the value of an entry Caffeine holds (the entry object stays, so
- * Caffeine keeps its place in the policy); readers read it once per attempt and check the copy they made.
+ * <p>The entry owns its chunk. The container that holds the entry (Caffeine or the {@link RecencyReserve}) takes
+ * the chunk out ({@link #take}, to free it or hand it on) or swaps in another ({@link #replace}) only while it
+ * holds the key's lock (Caffeine's computation for the key, the reserve's map's); the page cleaner only ever
+ * {@link #move}s it, from one chunk to an identical copy, with a compare-and-set that fails if either of those
+ * came first. So exactly one party frees each chunk. Readers read {@link #chunk} once per attempt, copy it and
+ * check the copy (0: the entry is on its way out).
  */
 final class Entry implements Comparable<Entry> {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle CHUNK;
+
+    static {
+        try {
+            CHUNK = MethodHandles.lookup().findVarHandle(Entry.class, "chunk", long.class);
+        }
+        catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     final long fingerprint;
-    /** The chunk holding the entry now; 0 in a lookup key. */
+    /** The chunk holding the entry now; 0 in a lookup key, and once taken out. */
     volatile long chunk;
+    /** The entry's weight (see {@link EntryWeigher}): set with its chunk, under the key's lock. */
+    int weight;
     /** Read since its value was written (plain: a race only writes the same value twice). */
     boolean read;
 
-    Entry(long fingerprint, long chunk) {
+    Entry(long fingerprint, long chunk, int weight) {
         this.fingerprint = fingerprint;
         this.chunk = chunk;
+        this.weight = weight;
+    }
+
+    /** A key to look the entry up with. */
+    static Entry lookup(long fingerprint) {
+        return new Entry(fingerprint, 0, 0);
+    }
+
+    /** Takes the chunk out, for the caller to free or hand on; under the key's lock. */
+    long take() {
+        return (long) CHUNK.getAndSet(this, 0L);
+    }
+
+    /** Puts another chunk in; returns the one it held, the caller's to free. Under the key's lock. */
+    long replace(long newChunk) {
+        return (long) CHUNK.getAndSet(this, newChunk);
+    }
+
+    /**
+     * Moves the entry from a chunk to an identical copy: true if it held {@code from} (now the caller's to free),
+     * false if it was taken out or replaced first ({@code to} stays the caller's).
+     */
+    boolean move(long from, long to) {
+        return CHUNK.compareAndSet(this, from, to);
     }
 
     /** The 64-bit hash of a packed key, with the store's seed. */
     static long fingerprint(long seed, byte[] packedKey) {
-        long h = seed ^ packedKey.length * 0x9E3779B97F4A7C15L;
-        int i = 0;
-        for (; i + 8 <= packedKey.length; i += 8) {
-            h = (h ^ (long) LONGS.get(packedKey, i)) * 0xBF58476D1CE4E5B9L;
+        return fingerprint(seed, packedKey, 0, packedKey.length);
+    }
+
+    /** The 64-bit hash of the packed key at {@code from} in {@code bytes}, with the store's seed. */
+    static long fingerprint(long seed, byte[] bytes, int from, int length) {
+        long h = seed ^ length * 0x9E3779B97F4A7C15L;
+        int i = from;
+        int end = from + length;
+        for (; i + 8 <= end; i += 8) {
+            h = (h ^ (long) LONGS.get(bytes, i)) * 0xBF58476D1CE4E5B9L;
             h ^= h >>> 31;
         }
         long tail = 0;
-        for (int shift = 0; i < packedKey.length; i++, shift += 8) {
-            tail |= (packedKey[i] & 0xFFL) << shift;
+        for (int shift = 0; i < end; i++, shift += 8) {
+            tail |= (bytes[i] & 0xFFL) << shift;
         }
         return mix(h ^ tail);
     }

@@ -42,8 +42,8 @@ final class EntryWeigher {
         long cacheNode = layout.object(6, 3 * 4 + 8);
         // The hash table keeps 1.33 to 2.67 slots per entry (load factor 0.75, doubling): about 2.
         long tableSlots = 2L * layout.reference();
-        // The Entry, Caffeine's key and value at once: fingerprint, chunk reference, read flag.
-        long entry = layout.object(0, 8 + 8 + 1);
+        // The Entry, Caffeine's key and value at once: fingerprint, chunk reference, weight, read flag.
+        long entry = layout.object(0, 8 + 8 + 4 + 1);
         // The frequency sketch keeps one long per entry, rounded up to a power of two: 8 to 16 bytes.
         long sketch = 12;
         return (int) (mapNode + cacheNode + tableSlots + entry + sketch);

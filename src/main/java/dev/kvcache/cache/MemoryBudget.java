@@ -12,7 +12,8 @@ package dev.kvcache.cache;
  * @param heapRoom heap the entries may take: {@code share} of the heap
  * @param offHeapRoom off-heap memory the entries may take (0 in cluster mode)
  * @param effective bytes the cache may hold
- * @param slabBytes the most the slabs' pages may take: the chunks' room, and some for pages partly cut
+ * @param slabBytes the most the slabs' pages may take: the chunks' room, and some for freed chunks not yet taken
+ *     back and pages being written ({@link #slabSlack})
  */
 public record MemoryBudget(long configured, long maxHeap, double share, long heapRoom, long offHeapRoom,
         long effective, long slabBytes) {
@@ -36,8 +37,10 @@ public record MemoryBudget(long configured, long maxHeap, double share, long hea
      */
     public static final long NON_HEAP = 256L << 20;
 
-    /** Off-heap memory beyond the chunks' own: pages partly cut, one or two for each size in use. */
+    /** The most off-heap memory beyond the chunks' own room (see {@link #slabSlack}). */
     static final long SLAB_SLACK = 32L << 20;
+    /** The least: the stripes' open pages, the pages kept back for moving chunks, and two more. */
+    static final long MIN_SLAB_SLACK = 8L * Slabs.PAGE_SIZE;
 
     /**
      * The budget for a store of this mode in a JVM of this heap and direct memory, on a machine (or in a container)
@@ -54,13 +57,22 @@ public record MemoryBudget(long configured, long maxHeap, double share, long hea
         long offHeapRoom = Math.max(0, Math.min(maxDirectMemory - DIRECT_RESERVE,
                 totalMemory - maxHeap - NON_HEAP) - SLAB_SLACK);
         long effective = Math.min(configured, heapRoom + offHeapRoom);
+        long chunkRoom = Math.min(effective, offHeapRoom);
         return new MemoryBudget(configured, maxHeap, LOCAL_HEAP_SHARE, heapRoom, offHeapRoom, effective,
-                Math.min(effective, offHeapRoom) + SLAB_SLACK);
+                chunkRoom + slabSlack(chunkRoom));
     }
 
     /** A local budget with ample room on the heap and off it (tests): every entry weighs what it takes. */
     static MemoryBudget unbounded(long budget) {
-        return new MemoryBudget(budget, Long.MAX_VALUE, 1.0, budget, budget, budget, budget + SLAB_SLACK);
+        return new MemoryBudget(budget, Long.MAX_VALUE, 1.0, budget, budget, budget, budget + slabSlack(budget));
+    }
+
+    /**
+     * Pages beyond the chunks' room: 5% of it, at least a few pages and at most {@link #SLAB_SLACK}. The page cleaner
+     * keeps the freed room within it; the less there is, the more live chunks it moves to take it back.
+     */
+    static long slabSlack(long chunkRoom) {
+        return Math.max(MIN_SLAB_SLACK, Math.min(SLAB_SLACK, chunkRoom / 20));
     }
 
     /** True when the configured budget did not fit and was cut. */

@@ -150,10 +150,10 @@ final class RecencyReserve {
         }
     }
 
-    /** Forgets the key, unless what is held is the write in chunk {@code current} (which Caffeine evicted at once). */
-    void removeUnless(Entry key, long current) {
+    /** Forgets the key, unless what is held is the entry {@code current} (which Caffeine evicted at once). */
+    void removeUnless(Entry key, Entry current) {
         entries.computeIfPresent(key, (k, held) -> {
-            if (held.entry.chunk == current) {
+            if (held.entry == current) {
                 return held;
             }
             left(held);
@@ -169,8 +169,11 @@ final class RecencyReserve {
     boolean remove(Entry key, byte[] packedKey, long now) {
         boolean[] live = new boolean[1];
         entries.computeIfPresent(key, (k, held) -> {
-            byte[] copy = slabs.copy(held.entry.chunk); // current: only a removal from the map frees it
-            if (!StoredEntry.hasKey(copy, packedKey)) {
+            byte[] copy = null; // only a removal from the map takes the chunk out; a move is copied again
+            for (long chunk; copy == null && (chunk = held.entry.chunk) != 0; ) {
+                copy = slabs.copy(chunk);
+            }
+            if (copy == null || !StoredEntry.hasKey(copy, packedKey)) {
                 return held;
             }
             live[0] = !StoredEntry.expired(StoredEntry.expiresAt(copy), now);
@@ -185,8 +188,11 @@ final class RecencyReserve {
         int[] removed = new int[1];
         for (Held held : entries.values()) {
             long chunk = held.entry.chunk;
+            if (chunk == 0) {
+                continue; // on its way out
+            }
             long expiresAt = slabs.longAt(chunk, StoredEntry.EXPIRES_AT);
-            // Read before the check: a chunk freed meanwhile (its entry removed) may have held anything.
+            // Read before the check: a chunk freed meanwhile (its entry removed, or moved) may have held anything.
             if (slabs.isCurrent(chunk) && StoredEntry.expired(expiresAt, now) && entries.remove(held.entry, held)) {
                 left(held);
                 removed[0] += held.promoted ? 0 : 1; // a promoted one expires in Caffeine, which counts it
@@ -212,13 +218,16 @@ final class RecencyReserve {
         }
     }
 
-    /** Drops every entry; true if there was any. */
-    boolean clear() {
+    /**
+     * Drops the buckets whose writes are all at or below {@code floor}, whatever the horizon (the pages need room);
+     * returns how many entries held only here it dropped.
+     */
+    int dropOlderThan(long floor) {
         lock.lock();
         try {
-            boolean any = !entries.isEmpty();
-            dropThrough(Long.MAX_VALUE);
-            return any;
+            long before = size();
+            dropThrough(floor);
+            return (int) Math.max(0, before - size());
         }
         finally {
             lock.unlock();
@@ -230,7 +239,7 @@ final class RecencyReserve {
         if (held.promoted) {
             promoted.decrement();
         }
-        slabs.free(held.entry.chunk);
+        slabs.free(held.entry.take());
     }
 
     private void link(Held held) {

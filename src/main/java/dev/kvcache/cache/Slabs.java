@@ -6,254 +6,272 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongPredicate;
 
 /**
- * Off-heap memory for the entries' bytes, cut as memcached cuts it: pages of 256 KiB of direct memory, each cut
- * into chunks of one size class (8-byte steps up to 1 KiB, then steps of 1/16, up to half a page). The garbage
- * collector never sees these bytes, so the heap stays small and steady however full the cache is.
+ * Off-heap memory for the entries' bytes, written as a log: pages of 256 KiB of direct memory, each filled from its
+ * start with chunks of any size, one after another, and never written again until every chunk in it is freed and
+ * the page is recycled. No size classes: whatever sizes the entries have, and however they change, a page holds
+ * them, so the pages follow the sizes. The garbage collector never sees these bytes.
  *
- * <p>A chunk is named by a reference ({@code long}) that carries its page, its offset, the page's generation and
- * the chunk's stamp. Freeing a chunk bumps its stamp, and handing a page that emptied to another size class bumps
- * the page's generation: a reader that copied a chunk and then finds either changed ({@link #copy}) read bytes
- * that were freed under it, and must look again. Pages are never returned to the system, so a stale reader reads
- * old bytes, never unmapped memory.
+ * <p>Freeing a chunk only marks it: its page empties as its chunks are freed. To take back the room of pages that
+ * stay partly used, the store moves their live chunks elsewhere ({@link #takeVictim}, {@link #forEachLive}, and
+ * {@link #allocateForMove} for the copies); this class knows nothing of who owns a chunk.
  *
- * <p>Allocation and freeing take the lock of a stripe of the chunk's size class (a thread allocates from its own
- * stripe, and frees to the chunk's); reading takes none.
+ * <p>A chunk is named by a reference ({@code long}) that carries its page, the page's generation and its offset.
+ * A chunk's first 4 bytes are the slabs' own: its size, negated once it is freed. Recycling a page bumps its
+ * generation. A reader that copied a chunk and then finds it freed or its page recycled ({@link #copy}) may have
+ * read bytes of another chunk, and must look again. Pages are never returned to the system, so a stale reader
+ * reads old bytes, never unmapped memory.
+ *
+ * <p>Allocation takes the lock of a stripe (a thread allocates from its own stripe's open page); freeing and
+ * reading take none.
  */
 final class Slabs {
 
     static final int PAGE_SHIFT = 18;
     static final int PAGE_SIZE = 1 << PAGE_SHIFT;
-    /** Chunk sizes grow by 8 bytes up to this, then by a sixteenth. */
-    private static final int FINE_LIMIT = 1024;
+    /** Chunks start at multiples of this. */
+    private static final int ALIGNMENT = 8;
+    /** Bytes of a chunk that are the slabs' own: its size, negative once freed. */
+    static final int HEADER = 4;
 
-    // A reference: [page + 1: 15 bits][generation: 11][offset / 8: 15][stamp: 23]. Never 0.
-    private static final int STAMP_BITS = 23;
+    // A reference: [page + 1: 15 bits][generation: 32][offset / 8: 15]. Never 0.
     private static final int OFFSET_BITS = PAGE_SHIFT - 3;
-    private static final int GENERATION_BITS = 11;
-    private static final long STAMP_MASK = (1L << STAMP_BITS) - 1;
+    private static final int GENERATION_BITS = 32;
     private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
-    private static final long GENERATION_MASK = (1L << GENERATION_BITS) - 1;
     /** The most pages a reference can name: 8 GiB. */
-    static final int MAX_PAGES = (1 << (64 - STAMP_BITS - OFFSET_BITS - GENERATION_BITS)) - 1;
+    static final int MAX_PAGES = (1 << 15) - 1;
+
+    /**
+     * Pages kept back for the copies of moved chunks: moving the live chunks of a page needs room before the page
+     * gives its own back.
+     */
+    static final int MOVER_PAGES = 2;
+    /** A page is worth emptying by moving its chunks only if this much of it is free. */
+    private static final int MIN_GAIN = PAGE_SIZE / 32;
+    /** Cleanings a page that could not be emptied is passed over for (one of its chunks was on its way in). */
+    private static final int PASS_OVER = 8;
+    /** Stripes for threads that put: two rarely want the same lock. */
+    private static final int STRIPES = 4;
 
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final VarHandle ARRAY_INTS = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final int[] CLASS_SIZES = classSizes();
-    /**
-     * Stripes of each size class, taken by thread: two threads putting values of one size rarely want the same
-     * lock (JMH, 2 threads, one stripe: 0.9 puts/µs, fewer than 1 thread's 1.9).
-     */
-    private static final int STRIPES = 4;
 
     private final int maxPages;
     private final ByteBuffer[] pages;
     /**
      * Per page, {@link #PAGE_INFO} ints (a cache line, so that two threads working on two pages never write one
-     * line): under its class's lock, the chunks in use, the first free chunk (-1: none), the end of the cut part,
-     * whether its class lists it as having room, and its class (-1 while free); and its generation, bumped
-     * (release) when the page goes to another use and read (acquire) by {@link #copy}.
+     * line): the bytes of its live chunks; its state; the end of its written part, once sealed; its generation,
+     * bumped (release) when it is recycled and read (acquire) by {@link #isCurrent}; and the cleaning before which
+     * {@link #takeVictim} passes it over.
      */
     private final int[] info;
     private static final int PAGE_INFO = 16;
     private static final int LIVE = 0;
-    private static final int FREE_HEAD = 1;
-    private static final int CUT_TO = 2;
-    private static final int PARTIAL = 3;
-    private static final int CLASS = 4;
-    private static final int GENERATION = 5;
-    /** Each size class in {@link #STRIPES} stripes, each with its own pages and lock: class * STRIPES + stripe. */
-    private final SizeClass[] classes = new SizeClass[CLASS_SIZES.length * STRIPES];
-    /** Pages that emptied, for any class to take; and how many pages exist. Under {@link #poolLock}. */
-    private final IntStack emptyPages = new IntStack();
-    private volatile int pageCount;
-    private final SpinLock poolLock = new SpinLock();
-    private final LongAdder used = new LongAdder();
+    private static final int STATE = 1;
+    private static final int END = 2;
+    private static final int GENERATION = 3;
+    private static final int PASS_UNTIL = 4;
 
-    /**
-     * A stripe of a size class: its chunk size, its pages that have room, and its lock.
-     */
-    private static final class SizeClass {
+    // A page's states: in the pool; a stripe's open page; full, its chunks freed one by one; taken to be emptied.
+    private static final int FREE = 0;
+    private static final int OPEN = 1;
+    private static final int SEALED = 2;
+    private static final int CLEANING = 3;
+
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    /** Where moved chunks go: apart from new writes, so that pages of long-lived chunks stay full. */
+    private final Stripe mover = new Stripe();
+    /** Pages recycled, for any stripe to open. Under {@link #poolLock}. */
+    private final IntStack pool = new IntStack();
+    private final SpinLock poolLock = new SpinLock();
+    private volatile int pageCount;
+    private final LongAdder used = new LongAdder();
+    /** Cleanings so far; only the one cleaner at a time counts them. */
+    private int cleanings;
+
+    /** An open page and how far it is written; under its lock. Padded: each stripe's threads write their own. */
+    private static final class Stripe {
 
         final SpinLock lock = new SpinLock();
-        final int index;
-        final int chunkSize;
-        /** Its pages with room: the last to get room is used first. */
-        final IntStack withRoom = new IntStack();
-
-        SizeClass(int index, int chunkSize) {
-            this.index = index;
-            this.chunkSize = chunkSize;
-        }
+        int page = -1;
+        int top;
+        long p1, p2, p3, p4, p5, p6, p7;
     }
 
-    /** @param maxBytes the most memory the pages may take, rounded down to whole pages (at least one) */
+    /** @param maxBytes the most memory the pages may take, rounded down to whole pages (at least a few) */
     Slabs(long maxBytes) {
-        this.maxPages = (int) Math.max(1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
+        this.maxPages = (int) Math.max(STRIPES + MOVER_PAGES + 1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
         this.pages = new ByteBuffer[maxPages];
         this.info = new int[maxPages * PAGE_INFO];
-        for (int i = 0; i < classes.length; i++) {
-            classes[i] = new SizeClass(i, CLASS_SIZES[i / STRIPES]);
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
         }
     }
 
-    /** The size of the chunk that holds {@code bytes}: what an entry of that size takes here. */
+    /** The room a chunk holding {@code bytes} (its header included) takes: what an entry of that size takes here. */
     static int chunkSize(int bytes) {
-        return CLASS_SIZES[classOf(bytes)];
+        if (bytes > PAGE_SIZE) {
+            throw new IllegalArgumentException("no chunk holds " + bytes + " bytes");
+        }
+        return (Math.max(bytes, HEADER + 4) + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
     /** The largest size a chunk can have. */
     static int maxChunkSize() {
-        return CLASS_SIZES[CLASS_SIZES.length - 1];
+        return PAGE_SIZE;
     }
 
     /**
-     * A chunk of at least {@code bytes}, or 0 when every page is in use and the size class has no free chunk (the
-     * caller frees some and tries again). Its bytes are the caller's to write until it publishes the reference.
+     * A chunk of at least {@code bytes}, its header included, or 0 when every page is in use (the caller makes room
+     * and tries again). Its bytes after the header are the caller's to write until it publishes the reference.
      */
     long allocate(int bytes) {
-        int first = classOf(bytes) * STRIPES;
-        int stripe = (int) Thread.currentThread().getId();
-        for (int i = 0; i < STRIPES; i++) { // the thread's own stripe, then (without a new page) the others
-            long chunk = allocate(classes[first + ((stripe + i) & (STRIPES - 1))], i == 0);
-            if (chunk != 0) {
-                return chunk;
-            }
-        }
-        return 0;
+        return allocate(stripes[(int) Thread.currentThread().getId() & (STRIPES - 1)], chunkSize(bytes), false);
     }
 
-    private long allocate(SizeClass sizeClass, boolean mayTakePage) {
-        long chunk;
-        sizeClass.lock.lock();
-        try {
-            chunk = cut(sizeClass);
+    /** A chunk for the copy of a chunk being moved, from the pages kept back for it; 0 if there is none. */
+    long allocateForMove(int bytes) {
+        return allocate(mover, chunkSize(bytes), true);
+    }
+
+    private long allocate(Stripe stripe, int size, boolean moving) {
+        while (true) {
+            stripe.lock.lock();
+            try {
+                if (stripe.page >= 0 && stripe.top + size <= PAGE_SIZE) {
+                    return cut(stripe, size);
+                }
+                int page = poolTake(moving);
+                if (page >= 0) {
+                    seal(stripe);
+                    open(stripe, page);
+                    return cut(stripe, size);
+                }
+            }
+            finally {
+                stripe.lock.unlock();
+            }
+            if (!grow(moving)) { // with no lock held: it may take memory from the system
+                return 0;
+            }
         }
-        finally {
-            sizeClass.lock.unlock();
-        }
-        if (chunk != 0 || !mayTakePage) {
-            return chunk;
-        }
-        int page = takePage(); // with no lock held: it may take memory from the system
+    }
+
+    /** The next chunk of the stripe's open page; under its lock, with room checked. */
+    private long cut(Stripe stripe, int size) {
+        int page = stripe.page;
+        int offset = stripe.top;
+        stripe.top += size;
+        pages[page].putInt(offset, size);
+        ARRAY_INTS.getAndAdd(info, at(page, LIVE), size);
+        used.add(size);
+        return reference(page, info[at(page, GENERATION)], offset);
+    }
+
+    private void open(Stripe stripe, int page) {
+        info[at(page, END)] = 0;
+        ARRAY_INTS.setRelease(info, at(page, STATE), OPEN);
+        stripe.page = page;
+        stripe.top = 0;
+    }
+
+    /** The stripe's page is written to its end: its room comes back as its chunks are freed. */
+    private void seal(Stripe stripe) {
+        int page = stripe.page;
         if (page < 0) {
-            return 0;
+            return;
         }
-        sizeClass.lock.lock();
-        try {
-            info[at(page, CLASS)] = sizeClass.index;
-            info[at(page, LIVE)] = 0;
-            info[at(page, FREE_HEAD)] = -1;
-            info[at(page, CUT_TO)] = 0;
-            info[at(page, PARTIAL)] = 1;
-            sizeClass.withRoom.push(page);
-            return cut(sizeClass);
+        info[at(page, END)] = stripe.top;
+        // Volatile: after the chunks' headers (for walkers), and before the live bytes are read, as a last free
+        // reads the state after its write of the live bytes: one of the two sees the other's.
+        ARRAY_INTS.setVolatile(info, at(page, STATE), SEALED);
+        stripe.page = -1;
+        if ((int) ARRAY_INTS.getVolatile(info, at(page, LIVE)) == 0) {
+            recycle(page, SEALED);
         }
-        finally {
-            sizeClass.lock.unlock();
-        }
-    }
-
-    /** A chunk from the stripe's pages with room, or 0; under its lock. */
-    private long cut(SizeClass sizeClass) {
-        while (!sizeClass.withRoom.isEmpty()) {
-            int page = sizeClass.withRoom.peek();
-            int offset = info[at(page, FREE_HEAD)];
-            if (offset >= 0) {
-                info[at(page, FREE_HEAD)] = pages[page].getInt(offset + 4); // the link a free chunk holds
-            }
-            else if (info[at(page, CUT_TO)] + sizeClass.chunkSize <= PAGE_SIZE) {
-                offset = info[at(page, CUT_TO)];
-                info[at(page, CUT_TO)] += sizeClass.chunkSize;
-            }
-            else {
-                sizeClass.withRoom.pop(); // full
-                info[at(page, PARTIAL)] = 0;
-                continue;
-            }
-            info[at(page, LIVE)]++;
-            used.add(sizeClass.chunkSize);
-            return reference(page, info[at(page, GENERATION)], offset, pages[page].getInt(offset));
-        }
-        return 0;
     }
 
     /** Frees a chunk: readers holding its reference will find it stale. Only its one owner may call this. */
     void free(long reference) {
         int page = page(reference);
         int offset = offset(reference);
-        SizeClass sizeClass = classes[info[at(page, CLASS)]];
-        sizeClass.lock.lock();
-        try {
-            ByteBuffer buffer = pages[page];
-            // Volatile: the new stamp is visible before anything a next owner writes into the chunk.
-            INTS.setVolatile(buffer, offset, buffer.getInt(offset) + 1);
-            buffer.putInt(offset + 4, info[at(page, FREE_HEAD)]);
-            info[at(page, FREE_HEAD)] = offset;
-            used.add(-sizeClass.chunkSize);
-            if (--info[at(page, LIVE)] == 0) {
-                if (info[at(page, PARTIAL)] != 0) {
-                    sizeClass.withRoom.remove(page);
-                }
-                info[at(page, PARTIAL)] = 0;
-                info[at(page, CLASS)] = -1;
-                // A new generation before the page is cut anew: every reference into it is stale from now on.
-                ARRAY_INTS.setVolatile(info, at(page, GENERATION), info[at(page, GENERATION)] + 1);
-                poolLock.lock();
-                try {
-                    emptyPages.push(page);
-                }
-                finally {
-                    poolLock.unlock();
-                }
-            }
-            else if (info[at(page, PARTIAL)] == 0) {
-                info[at(page, PARTIAL)] = 1;
-                sizeClass.withRoom.push(page);
+        ByteBuffer buffer = pages[page];
+        int size = buffer.getInt(offset);
+        if (size <= 0) {
+            throw new IllegalStateException("chunk freed twice: " + Long.toHexString(reference));
+        }
+        INTS.setVolatile(buffer, offset, -size);
+        used.add(-size);
+        if ((int) ARRAY_INTS.getAndAdd(info, at(page, LIVE), -size) == size) {
+            int state = (int) ARRAY_INTS.getVolatile(info, at(page, STATE));
+            if (state == SEALED || state == CLEANING) {
+                recycle(page, state);
             }
         }
+    }
+
+    /** Returns a page whose every chunk was freed to the pool, once (a sealing and a last free may both try). */
+    private void recycle(int page, int state) {
+        if (!ARRAY_INTS.compareAndSet(info, at(page, STATE), state, FREE)) {
+            return;
+        }
+        // A new generation before the page is written anew: every reference into it is stale from now on.
+        ARRAY_INTS.setVolatile(info, at(page, GENERATION), info[at(page, GENERATION)] + 1);
+        poolLock.lock();
+        try {
+            pool.push(page);
+        }
         finally {
-            sizeClass.lock.unlock();
+            poolLock.unlock();
         }
     }
 
     /**
-     * A copy of the chunk's bytes (as many as its size class holds), or null if the chunk was freed, or its page
-     * went to another use, before the copy was complete: then the copy may mix bytes of two owners.
+     * A copy of the chunk's bytes (its header included), or null if the chunk was freed, or its page recycled,
+     * before the copy was complete: then the copy may mix bytes of two owners.
      */
     byte[] copy(long reference) {
+        if (reference == 0) {
+            return null;
+        }
         int page = page(reference);
         int offset = offset(reference);
-        int sizeClass = info[at(page, CLASS)]; // may be stale too: only the bounds matter, the check below decides
-        if (sizeClass < 0) {
-            return null; // the page emptied: every chunk in it was freed
+        int size = pages[page].getInt(offset); // may be stale too: only the bounds matter, the check below decides
+        if (size <= 0) {
+            return null;
         }
-        int length = Math.min(CLASS_SIZES[sizeClass / STRIPES], PAGE_SIZE - offset);
-        byte[] bytes = new byte[length];
+        byte[] bytes = new byte[Math.min(size, PAGE_SIZE - offset)];
         pages[page].get(offset, bytes);
         return isCurrent(reference) ? bytes : null;
     }
 
     /** True if the reference's chunk has not been freed; reads made before this call happen before its checks. */
     boolean isCurrent(long reference) {
+        if (reference == 0) {
+            return false;
+        }
         VarHandle.acquireFence();
         int page = page(reference);
-        return ((int) ARRAY_INTS.getAcquire(info, at(page, GENERATION)) & GENERATION_MASK) == generation(reference)
-                && ((int) INTS.getAcquire(pages[page], offset(reference)) & STAMP_MASK) == stamp(reference);
+        return (int) ARRAY_INTS.getAcquire(info, at(page, GENERATION)) == generation(reference)
+                && (int) INTS.getAcquire(pages[page], offset(reference)) > 0;
     }
 
-    /** Writes {@code bytes} into the chunk from {@code from} on (its first 4 bytes hold the stamp: not there). */
+    /** Writes {@code bytes} into the chunk from {@code from} on (its first {@link #HEADER} bytes: not there). */
     void write(long reference, int from, byte[] bytes, int length) {
         pages[page(reference)].put(offset(reference) + from, bytes, from, length - from);
     }
 
-    /** An int of a chunk the caller owns (or reads under the owner's lock). */
+    /**
+     * An int of a chunk, unchecked: of the caller's own chunk, or to be checked with {@link #isCurrent} afterwards
+     * (a stale reference reads bytes of some other chunk).
+     */
     int intAt(long reference, int at) {
         return pages[page(reference)].getInt(offset(reference) + at);
     }
 
-    /** A long of a chunk the caller owns (or reads under the owner's lock). */
+    /** A long of a chunk, unchecked, as {@link #intAt}. */
     long longAt(long reference, int at) {
         return pages[page(reference)].getLong(offset(reference) + at);
     }
@@ -268,97 +286,130 @@ final class Slabs {
         return (long) pageCount << PAGE_SHIFT;
     }
 
-    /** A page that emptied, or a new one while there may be more; -1 if none. Call it with no lock held. */
-    private int takePage() {
+    /**
+     * The sealed page with the fewest live bytes, now taken for emptying (the caller moves or frees each of its
+     * live chunks, then {@link #release}s it); -1 if no page has at least {@link #MIN_GAIN} bytes to give back.
+     * For one cleaner at a time.
+     */
+    int takeVictim() {
+        cleanings++;
+        while (true) {
+            int best = -1;
+            int bestLive = PAGE_SIZE - MIN_GAIN + 1;
+            for (int page = 0, count = pageCount; page < count; page++) {
+                if ((int) ARRAY_INTS.getAcquire(info, at(page, STATE)) == SEALED
+                        && info[at(page, PASS_UNTIL)] - cleanings <= 0) {
+                    int live = (int) ARRAY_INTS.getVolatile(info, at(page, LIVE));
+                    if (live < bestLive) {
+                        best = page;
+                        bestLive = live;
+                    }
+                }
+            }
+            if (best < 0 || ARRAY_INTS.compareAndSet(info, at(best, STATE), SEALED, CLEANING)) {
+                return best;
+            }
+        }
+    }
+
+    /**
+     * Hands the reference of each live chunk of a page taken with {@link #takeVictim} to {@code action}, until it
+     * returns false. A chunk may be freed meanwhile: the action finds it stale.
+     */
+    void forEachLive(int page, LongPredicate action) {
+        ByteBuffer buffer = pages[page];
+        int generation = (int) ARRAY_INTS.getAcquire(info, at(page, GENERATION));
+        for (int offset = 0, end = info[at(page, END)]; offset < end; ) {
+            int size = (int) INTS.getAcquire(buffer, offset);
+            if (size > 0 && !action.test(reference(page, generation, offset))) {
+                return;
+            }
+            offset += Math.abs(size);
+        }
+    }
+
+    /**
+     * Gives back a page taken with {@link #takeVictim}: true if it still holds live chunks (it is then passed over a
+     * while), false if it emptied and was recycled.
+     */
+    boolean release(int page) {
+        info[at(page, PASS_UNTIL)] = cleanings + PASS_OVER; // only the cleaner reads it, and only of sealed pages
+        return ARRAY_INTS.compareAndSet(info, at(page, STATE), CLEANING, SEALED);
+    }
+
+    /** A recycled page, unless only the mover's kept-back pages are left and this is not for the mover; or -1. */
+    private int poolTake(boolean moving) {
         poolLock.lock();
         try {
-            if (!emptyPages.isEmpty()) {
-                return emptyPages.pop();
-            }
-            if (pageCount == maxPages) {
+            if (pool.isEmpty() || (!moving && pool.size() <= MOVER_PAGES && pageCount == maxPages)) {
                 return -1;
             }
+            return pool.pop();
         }
         finally {
             poolLock.unlock();
+        }
+    }
+
+    /**
+     * Takes a new page from the system into the pool, unless the pages are at their maximum (less the pages kept
+     * back for the mover, for others than the mover). Call it with no lock held.
+     */
+    private boolean grow(boolean moving) {
+        int limit = moving ? maxPages : maxPages - MOVER_PAGES;
+        if (pageCount >= limit) {
+            return false;
         }
         ByteBuffer buffer;
         try {
             buffer = ByteBuffer.allocateDirect(PAGE_SIZE).order(ByteOrder.nativeOrder());
         }
         catch (OutOfMemoryError ex) { // -XX:MaxDirectMemorySize reached: as good as full
-            return -1;
+            return false;
         }
         poolLock.lock();
         try {
-            if (pageCount == maxPages) {
-                return -1; // others took the last pages meanwhile: this one is left to the collector
+            if (pageCount >= limit) {
+                return pool.size() > 0; // others took the last pages meanwhile: this one is left to the collector
             }
-            pages[pageCount] = buffer;
-            return pageCount++;
+            int page = pageCount;
+            pages[page] = buffer;
+            pageCount = page + 1;
+            pool.push(page);
+            return true;
         }
         finally {
             poolLock.unlock();
         }
     }
 
-    private static int classOf(int bytes) {
-        if (bytes <= FINE_LIMIT) {
-            return Math.max(0, (bytes + 7) / 8 - 1);
-        }
-        int index = Arrays.binarySearch(CLASS_SIZES, bytes);
-        if (-index - 1 >= CLASS_SIZES.length) {
-            throw new IllegalArgumentException("no chunk holds " + bytes + " bytes");
-        }
-        return index >= 0 ? index : -index - 1;
-    }
-
-    private static int[] classSizes() {
-        int[] sizes = new int[256];
-        int count = 0;
-        for (int size = 8; size <= FINE_LIMIT; size += 8) {
-            sizes[count++] = size;
-        }
-        for (int size = FINE_LIMIT; size < PAGE_SIZE / 2; ) {
-            size = (size + size / 16 + 7) & ~7;
-            sizes[count++] = size;
-        }
-        return Arrays.copyOf(sizes, count);
-    }
-
     private static int at(int page, int field) {
         return page * PAGE_INFO + field;
     }
 
-    private static long reference(int page, int generation, int offset, int stamp) {
-        return (long) (page + 1) << (STAMP_BITS + OFFSET_BITS + GENERATION_BITS)
-                | (generation & GENERATION_MASK) << (STAMP_BITS + OFFSET_BITS)
-                | (long) (offset >>> 3) << STAMP_BITS
-                | stamp & STAMP_MASK;
+    private static long reference(int page, int generation, int offset) {
+        return (long) (page + 1) << (GENERATION_BITS + OFFSET_BITS)
+                | (generation & 0xFFFF_FFFFL) << OFFSET_BITS
+                | (long) (offset >>> 3);
     }
 
     private static int page(long reference) {
-        return (int) (reference >>> (STAMP_BITS + OFFSET_BITS + GENERATION_BITS)) - 1;
+        return (int) (reference >>> (GENERATION_BITS + OFFSET_BITS)) - 1;
     }
 
     private static int generation(long reference) {
-        return (int) ((reference >>> (STAMP_BITS + OFFSET_BITS)) & GENERATION_MASK);
+        return (int) (reference >>> OFFSET_BITS);
     }
 
     private static int offset(long reference) {
-        return (int) ((reference >>> STAMP_BITS) & OFFSET_MASK) << 3;
-    }
-
-    private static long stamp(long reference) {
-        return reference & STAMP_MASK;
+        return (int) (reference & OFFSET_MASK) << 3;
     }
 
     /**
-     * A lock for the few dozen nanoseconds the slabs' bookkeeping takes: a monitor's parking cost more than the work
-     * when two threads put values of one size (JMH, 2 threads: 1.2 puts/µs against 3.0). Its holder must never
-     * block while holding it: a virtual thread that blocks is unmounted, and spinners would keep the carriers it
-     * needs to go on (a fill hung so while a page was taken from the system under a lock; it no longer is). Padded
-     * to a cache line of its own.
+     * A lock for the few nanoseconds the slabs' bookkeeping takes: a monitor's parking costs more than the work
+     * when two threads allocate at once. Its holder must never block while holding it: a virtual thread that
+     * blocks is unmounted, and spinners would keep the carriers it needs to go on. Padded to a cache line of its
+     * own.
      */
     static final class SpinLock {
 
@@ -395,19 +446,18 @@ final class Slabs {
         }
     }
 
-    /**
-     * A growable stack of ints, padded: each stripe's stack is written by its own threads, and must not share a
-     * cache line with another's.
-     */
+    /** A growable stack of ints. */
     private static final class IntStack {
 
-        long p1, p2, p3, p4, p5, p6, p7;
         private int[] items = new int[16];
         private int size;
-        long q1, q2, q3, q4, q5, q6, q7;
 
         boolean isEmpty() {
             return size == 0;
+        }
+
+        int size() {
+            return size;
         }
 
         void push(int item) {
@@ -417,22 +467,8 @@ final class Slabs {
             items[size++] = item;
         }
 
-        int peek() {
-            return items[size - 1];
-        }
-
         int pop() {
             return items[--size];
-        }
-
-        void remove(int item) {
-            for (int i = size - 1; i >= 0; i--) {
-                if (items[i] == item) {
-                    System.arraycopy(items, i + 1, items, i, size - i - 1);
-                    size--;
-                    return;
-                }
-            }
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * The layout of an entry in its {@link Slabs} chunk, and of the on-heap copies made of it:
  * <pre>
- *  0  int   the chunk's stamp (the slabs' own)
+ *  0  int   the chunk's size (the slabs' own, see {@link Slabs#HEADER})
  *  4  int   key length, in characters
  *  8  int   value length, in characters
  * 12  long  the write mark: bytes of entries written, this one included, when it was written (recency in the
@@ -48,7 +48,7 @@ final class StoredEntry {
         return packed;
     }
 
-    /** The bytes of a chunk holding this entry (the stamp's left 0). */
+    /** The bytes of a chunk holding this entry (the slabs' header left 0). */
     static byte[] image(byte[] packedKey, int keyLength, byte[] valueAscii, long writeMark, long expiresAt) {
         byte[] image = new byte[HEADER + packedKey.length + PackedAscii.packedLength(valueAscii.length)];
         INTS.set(image, KEY_LENGTH, keyLength);

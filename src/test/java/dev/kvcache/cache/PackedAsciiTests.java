@@ -75,7 +75,7 @@ class PackedAsciiTests {
     }
 
     private static Entry lookup(String key) {
-        return new Entry(Entry.fingerprint(1, StoredEntry.packKey(ascii(key))), 0);
+        return Entry.lookup(Entry.fingerprint(1, StoredEntry.packKey(ascii(key))));
     }
 
     private static byte[] ascii(String text) {
