@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +19,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Warm restart's meters over real HTTP, with periodic snapshots every second: when the last snapshot was written,
- * and a failure that is newer than it while the snapshot directory is unusable, until a write succeeds again.
+ * and a failure that is newer than it while writes fail, until one succeeds again.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "kvcache.snapshot.interval=1s")
 class SnapshotMetricsTests {
@@ -49,15 +47,15 @@ class SnapshotMetricsTests {
                 assertThat(gauge(http, "kvcache_snapshot_last_success_seconds")).isGreaterThanOrEqualTo(now));
         assertThat(DIRECTORY.resolve("kv-cache.snapshot")).exists();
 
-        // A file where the directory was: every write fails (even as root, which permissions would not stop).
-        deleteRecursively(DIRECTORY);
-        Files.createFile(DIRECTORY);
+        // A directory where the writer's temporary file goes: every write fails (even as root, which permissions
+        // would not stop), and the snapshot directory stays as it is.
+        Path inTheWay = Files.createDirectories(DIRECTORY.resolve("kv-cache.snapshot.tmp").resolve("in-the-way"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 gauge(http, "kvcache_snapshot_last_failure_seconds"))
                 .isGreaterThan(gauge(http, "kvcache_snapshot_last_success_seconds")));
 
-        Files.delete(DIRECTORY);
-        Files.createDirectories(DIRECTORY);
+        Files.delete(inTheWay);
+        Files.deleteIfExists(inTheWay.getParent()); // a write may have removed it once it was empty
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 gauge(http, "kvcache_snapshot_last_success_seconds"))
                 .isGreaterThan(gauge(http, "kvcache_snapshot_last_failure_seconds")));
@@ -65,13 +63,5 @@ class SnapshotMetricsTests {
 
     private static double gauge(Http http, String name) {
         return value(http.get("/actuator/prometheus").body(), name);
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }
