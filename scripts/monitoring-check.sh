@@ -13,30 +13,31 @@
 #     the success after it.
 # Prints what it saw; exits non-zero when anything fails. About 2 minutes, all on loopback; stops what it started.
 #
-#   scripts/monitoring-check.sh [--port 7271] [--prometheus-port 9191] [--seconds 45]
+#   scripts/monitoring-check.sh [--port 7271] [--cluster-port 5871] [--prometheus-port 9191] [--seconds 45]
 #
 # --port is the local instance's; the cluster members answer on the next two ports, and talk to each other on
-# 5871 and 5872. Needs target/kv-cache.jar (./mvnw package). Installs Debian's prometheus (with promtool), wrk, curl
-# and python3 when missing (root). Logs and Prometheus' data: target/monitoring-check/.
+# --cluster-port and the next one. Needs target/kv-cache.jar (./mvnw package). Installs Debian's prometheus (with
+# promtool), wrk, curl and python3 when missing (root). Logs and Prometheus' data: target/monitoring-check/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=7271 prometheus_port=9191 seconds=45
+port=7271 cluster_port=5871 prometheus_port=9191 seconds=45
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;
+    --cluster-port) cluster_port="$2"; shift 2 ;;
     --prometheus-port) prometheus_port="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
-    *) echo "usage: $0 [--port 7271] [--prometheus-port 9191] [--seconds 45]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--port 7271] [--cluster-port 5871] [--prometheus-port 9191] [--seconds 45]" >&2; exit 2 ;;
   esac
 done
 member_ports=($((port + 1)) $((port + 2)))
-hazelcast_ports=(5871 5872)
+hazelcast_ports=("$cluster_port" $((cluster_port + 1)))
 started=$(date +%s)
 say() { echo "monitoring-check [$(($(date +%s) - started)) s]: $*"; }
 fail() { echo "monitoring-check: FAIL: $*" >&2; exit 1; }
 
-# Tools. Debian's prometheus package would start its own service where one can run; this check runs its own.
+# Tools. Debian's prometheus package would start its own service where one can: this check runs its own.
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v wrk >/dev/null || missing+=(wrk)
@@ -44,17 +45,18 @@ command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
 if [[ ${#missing[@]} -gt 0 ]]; then
   say "installing ${missing[*]}"
-  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null \
       && systemctl is-active --quiet prometheus 2>/dev/null; then
-    systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
   fi
 fi
 java_home="${KVCACHE_JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n 1 || true)}"
 java="${java_home:+$java_home/bin/}java"
 [[ -f target/kv-cache.jar ]] || fail "no target/kv-cache.jar: build it first (./mvnw -B package -DskipTests)"
 for p in "$port" "${member_ports[@]}" "$prometheus_port" "${hazelcast_ports[@]}"; do
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || fail "port $p is taken; pick others with --port/--prometheus-port"
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null \
+    || fail "port $p is taken; pick others with --port, --cluster-port or --prometheus-port"
 done
 
 work="$PWD/target/monitoring-check"
@@ -167,10 +169,13 @@ awk -v f="$failure" -v s="$success" 'BEGIN { exit !(f > 0 && s > f) }' \
   || fail "expected a snapshot failure and a success after it: failure $failure, success $success"
 say "snapshot meters: a failure at $failure, a success after it at $success"
 grep -q 'Periodic snapshot failed' "$work/local.log" || fail "the log shows no failed snapshot"
-evictions=$(metric 'cache_evictions_total{cache="kv"}') page_forced=$(metric 'cache_offheap_evictions_total{cache="kv"}')
+evictions=$(metric 'cache_evictions_total{cache="kv"}')
+page_forced=$(metric 'cache_offheap_evictions_total{cache="kv"}')
 awk -v e="$evictions" -v p="$page_forced" 'BEGIN { exit !(p > 0 && e - p > 1000) }' \
   || fail "expected evictions for the budget and page-forced ones: $evictions evictions, $page_forced page-forced"
-say "local instance so far: $(metric 'cache_puts_total{cache="kv"}') puts, gets $(metric 'cache_gets_total{cache="kv",result="hit"}') hits and $(metric 'cache_gets_total{cache="kv",result="miss"}') misses, $evictions evictions and expirations, $page_forced of them page-forced"
+say "local instance so far: $(metric 'cache_puts_total{cache="kv"}') puts;" \
+  "$(metric 'cache_gets_total{cache="kv",result="hit"}') hits, $(metric 'cache_gets_total{cache="kv",result="miss"}')" \
+  "misses; $evictions evictions and expirations, $page_forced of them page-forced"
 
 # 4. Every expression, while the traffic runs.
 say "traffic for ${seconds} s; asking Prometheus for every expression"
