@@ -16,6 +16,9 @@ import dev.kvcache.snapshot.ReadResult;
 import dev.kvcache.snapshot.SnapshotEntry;
 import dev.kvcache.snapshot.Snapshots;
 import dev.kvcache.snapshot.WriteSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * (on a thread of its own, while readiness stays DOWN); at shutdown, once the web server has stopped and the
  * requests in flight are done, writes every live entry with its absolute expiry time into a new snapshot, and
  * with {@code kvcache.snapshot.interval} also periodically while serving. A bad file never stops the service:
- * it is logged, moved aside, and what verified before the defect is loaded.
+ * it is logged, moved aside, and what verified before the defect is loaded. Its meters say when the last snapshot
+ * was written and whether the last attempt failed.
  */
-final class WarmRestart implements AutoCloseable {
+final class WarmRestart implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(WarmRestart.class);
 
@@ -42,6 +46,9 @@ final class WarmRestart implements AutoCloseable {
     /** The start-up load ran to its end (not cut short by a shutdown): the store may replace the snapshot. */
     private volatile boolean restored;
     private volatile boolean closing;
+    /** When the last snapshot was written, and when a write last failed: epoch milliseconds, 0 for not yet. */
+    private volatile long lastSuccessMillis;
+    private volatile long lastFailureMillis;
 
     WarmRestart(CaffeineStore store, Path directory, Duration interval) {
         this.store = store;
@@ -80,6 +87,29 @@ final class WarmRestart implements AutoCloseable {
     /** True once the snapshot is loaded (or there was none, or it could not be read): the store can serve. */
     boolean loaded() {
         return loaded;
+    }
+
+    /**
+     * {@code kvcache.snapshot.last.success} and {@code kvcache.snapshot.last.failure} (when the last snapshot was
+     * written, and when a write last failed; 0 for not yet) and {@code kvcache.snapshot.interval}: a failure newer
+     * than the last success, or a success older than a few intervals, is what an operator is alerted to. None without
+     * snapshots.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        if (directory == null) {
+            return;
+        }
+        TimeGauge.builder("kvcache.snapshot.last.success", this, TimeUnit.MILLISECONDS, w -> w.lastSuccessMillis)
+                .description("When the last snapshot was written, as a Unix time; 0 before the first")
+                .register(registry);
+        TimeGauge.builder("kvcache.snapshot.last.failure", this, TimeUnit.MILLISECONDS, w -> w.lastFailureMillis)
+                .description("When a snapshot last failed to be written, as a Unix time; 0 if none has")
+                .register(registry);
+        TimeGauge.builder("kvcache.snapshot.interval", interval, TimeUnit.MILLISECONDS, Duration::toMillis)
+                .description("kvcache.snapshot.interval: how often a snapshot is written while serving; 0 for only at "
+                        + "shutdown")
+                .register(registry);
     }
 
     /** Writes the shutdown snapshot, unless the start-up load never finished (its file must not be replaced). */
@@ -288,8 +318,10 @@ final class WarmRestart implements AutoCloseable {
                     bytesPerSecond == Long.MAX_VALUE ? sink : paced(sink, bytesPerSecond, started)));
             log.info("{}: {} entries ({} bytes of keys and values) written to {} in {} ms", what, written.entries(),
                     written.entryBytes(), written.file(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            lastSuccessMillis = System.currentTimeMillis();
         }
         catch (IOException | RuntimeException ex) {
+            lastFailureMillis = System.currentTimeMillis();
             log.error("{} failed, the previous snapshot is left as it was: {}", what, ex.toString());
         }
     }
