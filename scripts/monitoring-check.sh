@@ -148,7 +148,8 @@ traffic() { # port, connections, delay in ms, shortest and longest value, second
   pids+=($!)
 }
 # The local instance: values of alike sizes first (evictions for the budget), then of every size up to 2,048
-# characters (pages cut for the old sizes force evictions). The traffic lasts until the queries are done.
+# characters (the page cleaner moves chunks to take back the room of freed ones). The traffic lasts until the
+# queries are done.
 traffic "$port" 4 1 192 256 $((seconds / 2))
 sleep $((seconds / 2))
 traffic "$port" 4 1 0 2048 $((seconds + 120))
@@ -170,12 +171,16 @@ awk -v f="$failure" -v s="$success" 'BEGIN { exit !(f > 0 && s > f) }' \
 say "snapshot meters: a failure at $failure, a success after it at $success"
 grep -q 'Periodic snapshot failed' "$work/local.log" || fail "the log shows no failed snapshot"
 evictions=$(metric 'cache_evictions_total{cache="kv"}')
+expirations=$(metric 'cache_expirations_total{cache="kv"}')
+moves=$(metric 'cache_offheap_moves_total{cache="kv"}')
 page_forced=$(metric 'cache_offheap_evictions_total{cache="kv"}')
-awk -v e="$evictions" -v p="$page_forced" 'BEGIN { exit !(p > 0 && e - p > 1000) }' \
-  || fail "expected evictions for the budget and page-forced ones: $evictions evictions, $page_forced page-forced"
+awk -v e="$evictions" -v x="$expirations" -v m="$moves" 'BEGIN { exit !(e - x > 1000 && x > 0 && m > 0) }' \
+  || fail "expected evictions for the budget, expirations and chunks moved: $evictions evictions," \
+    "$expirations expirations, $moves moves"
 say "local instance so far: $(metric 'cache_puts_total{cache="kv"}') puts;" \
   "$(metric 'cache_gets_total{cache="kv",result="hit"}') hits, $(metric 'cache_gets_total{cache="kv",result="miss"}')" \
-  "misses; $evictions evictions and expirations, $page_forced of them page-forced"
+  "misses; $evictions evictions, $expirations of them expirations, $page_forced forced by the pages;" \
+  "$moves chunks moved"
 
 # 4. Every expression, while the traffic runs.
 say "traffic for ${seconds} s; asking Prometheus for every expression"

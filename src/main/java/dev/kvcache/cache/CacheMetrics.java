@@ -46,6 +46,10 @@ final class CacheMetrics implements MeterBinder {
                 .tags(TAGS)
                 .description("Entries removed to stay within the memory budget or because they expired")
                 .register(registry);
+        FunctionCounter.builder("cache.expirations", cache, CacheService::expirationCount)
+                .tags(TAGS)
+                .description("Entries removed because they expired (counted in cache.evictions too)")
+                .register(registry);
         Gauge.builder("cache.size", cache, CacheService::size)
                 .tags(TAGS)
                 .description("Entries held")

@@ -112,6 +112,11 @@ public final class CacheService {
         return store.evictionCount();
     }
 
+    /** The part of {@link #evictionCount} that expired. */
+    public long expirationCount() {
+        return store.expirationCount();
+    }
+
     /** Entries held, including expired ones not yet cleaned up (in a cluster: this member's). */
     public long size() {
         return store.size();

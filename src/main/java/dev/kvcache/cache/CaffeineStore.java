@@ -74,6 +74,7 @@ public final class CaffeineStore implements EntryStore {
     /** Bytes Caffeine has evicted so far; changed only inside Caffeine's eviction, under its lock. */
     private volatile long mainEvicted;
     private final LongAdder evictions = new LongAdder();
+    private final LongAdder expirations = new LongAdder();
     /** Entries evicted early for a put that found no room in the pages (see {@link #evictColdest}). */
     private final LongAdder chunkEvictions = new LongAdder();
     /** Hits in each part, for the tuner's veto (see {@link #tune}). */
@@ -361,6 +362,11 @@ public final class CaffeineStore implements EntryStore {
         return evictions.sum();
     }
 
+    @Override
+    public long expirationCount() {
+        return expirations.sum();
+    }
+
     /** Entries evicted early because a put found no room in the pages, the freed room all taken back. */
     long chunkEvictionCount() {
         return chunkEvictions.sum();
@@ -481,7 +487,9 @@ public final class CaffeineStore implements EntryStore {
     @Override
     public void cleanUp() {
         main.cleanUp();
-        evictions.add(reserve.removeExpired(ticker.read()));
+        int expired = reserve.removeExpired(ticker.read());
+        evictions.add(expired);
+        expirations.add(expired);
         fitReserve();
     }
 
@@ -577,7 +585,8 @@ public final class CaffeineStore implements EntryStore {
     private void mainEvicted(Entry key, Entry entry, RemovalCause cause) {
         if (cause != RemovalCause.SIZE) {
             slabs.free(entry.take());
-            evictions.increment(); // expired
+            evictions.increment();
+            expirations.increment();
             return;
         }
         int weight = entry.weight;

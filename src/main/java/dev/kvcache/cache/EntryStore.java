@@ -28,6 +28,9 @@ public interface EntryStore {
     /** Entries removed to stay within the budget or because they expired. */
     long evictionCount();
 
+    /** The part of {@link #evictionCount} that expired. */
+    long expirationCount();
+
     /** Runs pending maintenance now, if the store has any. */
     default void cleanUp() {
     }

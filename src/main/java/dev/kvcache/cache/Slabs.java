@@ -52,8 +52,11 @@ final class Slabs {
     private static final int MIN_GAIN = PAGE_SIZE / 32;
     /** Cleanings a page that could not be emptied is passed over for (one of its chunks was on its way in). */
     private static final int PASS_OVER = 8;
-    /** Stripes for threads that put: two rarely want the same lock. */
-    private static final int STRIPES = 4;
+    /**
+     * Stripes for threads that put, so that two rarely want the same lock: up to this many, one per 32 pages (each
+     * keeps a page open, which few pages cannot spare).
+     */
+    private static final int MAX_STRIPES = 4;
 
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final VarHandle ARRAY_INTS = MethodHandles.arrayElementVarHandle(int[].class);
@@ -80,7 +83,7 @@ final class Slabs {
     private static final int SEALED = 2;
     private static final int CLEANING = 3;
 
-    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final Stripe[] stripes;
     /** Where moved chunks go: apart from new writes, so that pages of long-lived chunks stay full. */
     private final Stripe mover = new Stripe();
     /** Pages recycled, for any stripe to open. Under {@link #poolLock}. */
@@ -102,10 +105,11 @@ final class Slabs {
 
     /** @param maxBytes the most memory the pages may take, rounded down to whole pages (at least a few) */
     Slabs(long maxBytes) {
-        this.maxPages = (int) Math.max(STRIPES + MOVER_PAGES + 1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
+        this.maxPages = (int) Math.max(MAX_STRIPES + MOVER_PAGES + 1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
         this.pages = new ByteBuffer[maxPages];
         this.info = new int[maxPages * PAGE_INFO];
-        for (int i = 0; i < STRIPES; i++) {
+        this.stripes = new Stripe[Integer.highestOneBit(Math.max(1, Math.min(MAX_STRIPES, maxPages / 32)))];
+        for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Stripe();
         }
     }
@@ -128,7 +132,7 @@ final class Slabs {
      * and tries again). Its bytes after the header are the caller's to write until it publishes the reference.
      */
     long allocate(int bytes) {
-        return allocate(stripes[(int) Thread.currentThread().getId() & (STRIPES - 1)], chunkSize(bytes), false);
+        return allocate(stripes[(int) Thread.currentThread().getId() & (stripes.length - 1)], chunkSize(bytes), false);
     }
 
     /** A chunk for the copy of a chunk being moved, from the pages kept back for it; 0 if there is none. */

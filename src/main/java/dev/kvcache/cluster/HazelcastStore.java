@@ -148,6 +148,11 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
         return stats.getEvictionCount() + stats.getExpirationCount();
     }
 
+    @Override
+    public long expirationCount() {
+        return map.getLocalMapStats().getExpirationCount();
+    }
+
     Cluster cluster() {
         return member.getCluster();
     }

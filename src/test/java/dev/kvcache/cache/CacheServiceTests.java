@@ -86,6 +86,8 @@ class CacheServiceTests {
         cache.cleanUp();
         assertThat(cache.size()).isZero();
         assertThat(cache.weightedSize()).isEqualTo(empty);
+        assertThat(cache.expirationCount()).isOne();
+        assertThat(cache.evictionCount()).as("expirations count as evictions too").isOne();
     }
 
     @Test
@@ -108,6 +110,7 @@ class CacheServiceTests {
         long held = cache.size();
         assertThat(held).isBetween(1_500L, 3_000L); // some 400 bytes an entry
         assertThat(cache.evictionCount()).isEqualTo(10_000 - held);
+        assertThat(cache.expirationCount()).as("none of them expired").isZero();
         // The newest writes (10% of the budget) are kept, if not by Caffeine then by the recency reserve.
         for (int i = 9_990; i < 10_000; i++) {
             assertThat(cache.get("key-" + i)).contains("v".repeat(256));
