@@ -18,4 +18,4 @@ if [[ -n "$caffeine" ]]; then
   classpath=$(tr ':' '\n' <<< "$classpath" | sed "s#.*/caffeine-[0-9.]*\.jar#$jar#" | paste -sd:)
 fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$java" -Xmx2g ${EVICTION_OPTS:-} -cp "target/test-classes:target/classes:$classpath" dev.kvcache.cache.EvictionSimulator "$@"
+exec "$java" -Xmx2g ${EVICTION_OPTS:-} -cp "target/test-classes:target/classes:$classpath" dev.kvcache.local.EvictionSimulator "$@"

@@ -79,7 +79,7 @@ class CacheController {
         else { // null, a fraction, a string, a boolean, an object, an integer beyond 64 bits
             throw new BadRequestException(cache.ttlRule());
         }
-        write(response, HttpServletResponse.SC_OK, stored);
+        ApiAnswers.write(response, HttpServletResponse.SC_OK, stored);
     }
 
     @GetMapping("/get")
@@ -87,20 +87,20 @@ class CacheController {
         String key = keyParameter(request);
         Optional<String> value = cache.get(key);
         if (value.isPresent()) {
-            write(response, HttpServletResponse.SC_OK, entries.writeValueAsBytes(EntryResponse.of(key, value.get())));
+            ApiAnswers.write(response, HttpServletResponse.SC_OK, entries.writeValueAsBytes(EntryResponse.of(key, value.get())));
         }
         else {
-            write(response, HttpServletResponse.SC_NOT_FOUND, notFound);
+            ApiAnswers.write(response, HttpServletResponse.SC_NOT_FOUND, notFound);
         }
     }
 
     @DeleteMapping("/delete")
     void delete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (cache.delete(keyParameter(request))) {
-            write(response, HttpServletResponse.SC_OK, deleted);
+            ApiAnswers.write(response, HttpServletResponse.SC_OK, deleted);
         }
         else {
-            write(response, HttpServletResponse.SC_NOT_FOUND, notFound);
+            ApiAnswers.write(response, HttpServletResponse.SC_NOT_FOUND, notFound);
         }
     }
 
@@ -125,13 +125,5 @@ class CacheController {
             throw new BadRequestException("Query parameter 'key' must be given once");
         }
         return keys[0];
-    }
-
-    /** JSON whatever the client's Accept header asks for, with a Content-Length rather than chunks. */
-    private static void write(HttpServletResponse response, int status, byte[] body) throws IOException {
-        response.setStatus(status);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
     }
 }

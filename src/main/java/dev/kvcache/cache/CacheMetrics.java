@@ -63,26 +63,4 @@ final class CacheMetrics implements MeterBinder {
                 .description("Effective memory budget: kvcache.max-memory, cut to what heap and direct memory hold")
                 .register(registry);
     }
-
-    /** The local store's off-heap memory: what its slabs hold and have taken, and what keeping them full costs. */
-    static MeterBinder offHeap(CaffeineStore store) {
-        return registry -> {
-            Gauge.builder("cache.offheap.used", store, CaffeineStore::slabUsedBytes)
-                    .tags(TAGS).baseUnit("bytes")
-                    .description("Bytes of the off-heap chunks holding entries")
-                    .register(registry);
-            Gauge.builder("cache.offheap.committed", store, CaffeineStore::slabCommittedBytes)
-                    .tags(TAGS).baseUnit("bytes")
-                    .description("Bytes of the off-heap pages taken from the system (kept for reuse)")
-                    .register(registry);
-            FunctionCounter.builder("cache.offheap.evictions", store, CaffeineStore::chunkEvictionCount)
-                    .tags(TAGS)
-                    .description("Entries evicted early because the off-heap pages held nothing but live chunks")
-                    .register(registry);
-            FunctionCounter.builder("cache.offheap.moves", store, CaffeineStore::movedChunkCount)
-                    .tags(TAGS)
-                    .description("Chunks moved to another page to take back the room of freed ones")
-                    .register(registry);
-        };
-    }
 }

@@ -41,7 +41,7 @@ public record CacheProperties(
     }
 
     /** Upper bound for both length limits: keeps request bodies and entries small. */
-    static final int MAX_LENGTH = 65_536;
+    public static final int MAX_LENGTH = 65_536;
 
     public CacheProperties {
         // Bean Validation has no constraints for DataSize and Duration; these messages name the property.

@@ -3,9 +3,9 @@ package dev.kvcache.security;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import dev.kvcache.api.ApiAnswers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.EndpointId;
@@ -41,12 +41,12 @@ class AuthConfiguration {
     private static final EndpointId HEALTH = EndpointId.of("health");
 
     @Bean
-    FilterRegistrationBean<BearerTokenFilter> bearerTokenFilter(AuthProperties properties, JsonMapper json,
+    FilterRegistrationBean<BearerTokenFilter> bearerTokenFilter(AuthProperties properties,
             ObjectProvider<PathMappedEndpoints> endpoints) {
         String token = properties.validToken(); // stops start-up on a token too short, naming the property
         Set<String> openPaths = openPaths(endpoints.getIfAvailable());
-        var filter = new BearerTokenFilter(token, openPaths, error(json, BearerTokenFilter.MISSING_TOKEN),
-                error(json, BearerTokenFilter.INVALID_TOKEN));
+        var filter = new BearerTokenFilter(token, openPaths, ApiAnswers.error(BearerTokenFilter.MISSING_TOKEN),
+                ApiAnswers.error(BearerTokenFilter.INVALID_TOKEN));
         var registration = new FilterRegistrationBean<>(filter);
         registration.addUrlPatterns("/*");
         // Inside the http.server.requests filter (HIGHEST_PRECEDENCE + 1), so that refused requests are timed
@@ -70,11 +70,6 @@ class AuthConfiguration {
             paths.addAll(endpoints.getAdditionalPaths(WebServerNamespace.SERVER, HEALTH));
         }
         return paths;
-    }
-
-    /** {@code {"status":"ERROR","message":"..."}}, the API's error shape. */
-    private static byte[] error(JsonMapper json, String message) {
-        return json.writeValueAsBytes(json.createObjectNode().put("status", "ERROR").put("message", message));
     }
 
     /** Matches when {@code kvcache.auth.token} is bound to something other than blanks. */

@@ -6,13 +6,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Set;
 
+import dev.kvcache.api.ApiAnswers;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -136,11 +136,8 @@ final class BearerTokenFilter extends OncePerRequestFilter {
     }
 
     private static void reject(HttpServletResponse response, String challenge, byte[] body) throws IOException {
-        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        ApiAnswers.write(response, HttpServletResponse.SC_UNAUTHORIZED, body);
     }
 
     /** A fresh SHA-256 digest: a copy of the one made at start-up, cheaper than a provider look-up. */

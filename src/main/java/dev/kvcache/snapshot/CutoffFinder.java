@@ -6,16 +6,16 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntBinaryOperator;
 
 /**
- * Finds the write order above which the newest entries of a snapshot fit a budget, in one pass over the file
- * holding 12 bytes per live entry (its write order and weight), then a weighted quickselect: no sort, no keys,
+ * Finds the write mark above which the newest entries of a snapshot fit a budget, in one pass over the file
+ * holding 12 bytes per live entry (its write mark and weight), then a weighted quickselect: no sort, no keys,
  * no values.
  */
 final class CutoffFinder {
 
-    private long[] writeOrders = new long[1 << 16];
+    private long[] writeMarks = new long[1 << 16];
     private int[] weights = new int[1 << 16];
     private int size;
-    private long maxWriteOrder = Long.MIN_VALUE;
+    private long maxWriteMark = Long.MIN_VALUE;
 
     private CutoffFinder() {
     }
@@ -31,46 +31,46 @@ final class CutoffFinder {
                 if (weight < 0) {
                     throw new IllegalArgumentException("weights must not be negative, was " + weight);
                 }
-                finder.add(entry.writeOrder(), weight);
+                finder.add(entry.writeMark(), weight);
             }
         });
         return finder.cutoff(budget, scan);
     }
 
-    private void add(long writeOrder, int weight) {
-        if (size == writeOrders.length) {
-            writeOrders = Arrays.copyOf(writeOrders, size * 2);
+    private void add(long writeMark, int weight) {
+        if (size == writeMarks.length) {
+            writeMarks = Arrays.copyOf(writeMarks, size * 2);
             weights = Arrays.copyOf(weights, size * 2);
         }
-        writeOrders[size] = writeOrder;
+        writeMarks[size] = writeMark;
         weights[size] = weight;
         size++;
-        maxWriteOrder = Math.max(maxWriteOrder, writeOrder);
+        maxWriteMark = Math.max(maxWriteMark, writeMark);
     }
 
     /**
      * Narrows a range of undecided entries: everything newer than the range is kept, everything older left
-     * out. Each round splits the range around a random write order into older, equal and newer, and keeps the
+     * out. Each round splits the range around a random write mark into older, equal and newer, and keeps the
      * newer part and then the equal part as long as they fit.
      */
     private LoadCutoff cutoff(long budget, ReadResult scan) {
         long total = sum(0, size);
         long keptWeight = 0;
         long keptEntries = 0;
-        long minWriteOrder = Long.MIN_VALUE;
+        long minWriteMark = Long.MIN_VALUE;
         int from = 0;
         int to = size;
         while (from < to) {
-            long pivot = writeOrders[ThreadLocalRandom.current().nextInt(from, to)];
+            long pivot = writeMarks[ThreadLocalRandom.current().nextInt(from, to)];
             // After partitioning: [from, lt) older than the pivot, [lt, gt) equal, [gt, to) newer.
             int lt = from;
             int gt = to;
             int i = from;
             while (i < gt) {
-                if (writeOrders[i] < pivot) {
+                if (writeMarks[i] < pivot) {
                     swap(i++, lt++);
                 }
-                else if (writeOrders[i] > pivot) {
+                else if (writeMarks[i] > pivot) {
                     swap(i, --gt);
                 }
                 else {
@@ -79,7 +79,7 @@ final class CutoffFinder {
             }
             long newer = sum(gt, to);
             if (keptWeight + newer > budget) {
-                minWriteOrder = pivot + 1; // the newer part is not empty, so the pivot is below Long.MAX_VALUE
+                minWriteMark = pivot + 1; // the newer part is not empty, so the pivot is below Long.MAX_VALUE
                 from = gt;
                 continue;
             }
@@ -88,14 +88,14 @@ final class CutoffFinder {
             long equal = sum(lt, gt);
             if (keptWeight + equal > budget) {
                 // Nothing is newer than Long.MAX_VALUE: then nothing is kept, and keeps() says so.
-                minWriteOrder = pivot == Long.MAX_VALUE ? pivot : pivot + 1;
+                minWriteMark = pivot == Long.MAX_VALUE ? pivot : pivot + 1;
                 break;
             }
             keptWeight += equal;
             keptEntries += gt - lt;
             to = lt;
         }
-        return new LoadCutoff(minWriteOrder, maxWriteOrder, keptEntries, keptWeight, size - keptEntries,
+        return new LoadCutoff(minWriteMark, maxWriteMark, keptEntries, keptWeight, size - keptEntries,
                 total - keptWeight, scan);
     }
 
@@ -108,9 +108,9 @@ final class CutoffFinder {
     }
 
     private void swap(int a, int b) {
-        long writeOrder = writeOrders[a];
-        writeOrders[a] = writeOrders[b];
-        writeOrders[b] = writeOrder;
+        long writeMark = writeMarks[a];
+        writeMarks[a] = writeMarks[b];
+        writeMarks[b] = writeMark;
         int weight = weights[a];
         weights[a] = weights[b];
         weights[b] = weight;

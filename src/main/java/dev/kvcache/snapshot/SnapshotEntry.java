@@ -14,19 +14,19 @@ public final class SnapshotEntry {
     private int keyLength;
     private int valueLength;
     private long expiresAtEpochMillis;
-    private long writeOrder;
+    private long writeMark;
 
     SnapshotEntry() {
     }
 
     void set(ByteBuffer block, int keyOffset, int keyLength, int valueLength, long expiresAtEpochMillis,
-            long writeOrder) {
+            long writeMark) {
         this.block = block;
         this.keyOffset = keyOffset;
         this.keyLength = keyLength;
         this.valueLength = valueLength;
         this.expiresAtEpochMillis = expiresAtEpochMillis;
-        this.writeOrder = writeOrder;
+        this.writeMark = writeMark;
     }
 
     public int keyLength() {
@@ -48,8 +48,8 @@ public final class SnapshotEntry {
     }
 
     /** A larger number for an entry written later. */
-    public long writeOrder() {
-        return writeOrder;
+    public long writeMark() {
+        return writeMark;
     }
 
     /** A new array with the key's bytes. */

@@ -20,7 +20,7 @@ final class SnapshotFormat {
     static final int MAX_BLOCK_DATA = 1 << 20;
     /** Longest key and longest value the service stores; a longer length in a file means corruption. */
     static final int MAX_LENGTH = 65_536;
-    /** key length, value length, expiry, write order. */
+    /** key length, value length, expiry, write mark. */
     static final int ENTRY_HEADER_SIZE = 24;
 
     private SnapshotFormat() {

@@ -81,7 +81,7 @@ final class SnapshotWriter implements EntrySink, Closeable {
 
     @Override
     public void add(byte[] key, int keyOffset, int keyLength, byte[] value, int valueOffset, int valueLength,
-            long expiresAtEpochMillis, long writeOrder) throws IOException {
+            long expiresAtEpochMillis, long writeMark) throws IOException {
         Objects.checkFromIndexSize(keyOffset, keyLength, key.length);
         Objects.checkFromIndexSize(valueOffset, valueLength, value.length);
         if (keyLength > MAX_LENGTH || valueLength > MAX_LENGTH) {
@@ -95,7 +95,7 @@ final class SnapshotWriter implements EntrySink, Closeable {
         if (blockEntries > 0 && frame.position() - FRAME_HEADER_SIZE + size > blockDataLimit) {
             writeBlock();
         }
-        frame.putInt(keyLength).putInt(valueLength).putLong(expiresAtEpochMillis).putLong(writeOrder)
+        frame.putInt(keyLength).putInt(valueLength).putLong(expiresAtEpochMillis).putLong(writeMark)
                 .put(key, keyOffset, keyLength).put(value, valueOffset, valueLength);
         blockEntries++;
         entries++;

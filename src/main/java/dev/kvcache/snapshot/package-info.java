@@ -12,8 +12,8 @@
  * block   = frame of kind 1: count entries in body, length at most 1 MiB
  * trailer = frame of kind 2: count = blocks in the file,
  *           body = entries:i64 entryBytes:i64 (keys' and values' bytes)      32 bytes in all, then end of file
- * entry   = keyLength:u32 valueLength:u32 expiresAtEpochMillis:i64 writeOrder:i64 key[keyLength] value[valueLength]
- *           lengths at most 65,536; expiresAtEpochMillis 0 = never; a larger writeOrder was written later
+ * entry   = keyLength:u32 valueLength:u32 expiresAtEpochMillis:i64 writeMark:i64 key[keyLength] value[valueLength]
+ *           lengths at most 65,536; expiresAtEpochMillis 0 = never; a larger writeMark was written later
  * </pre>
  * The magic number starts with a byte above 0x7F (a text file never does) and ends with a line feed (a text
  * transfer mangles it). The header's layout stays the same in every version, so that a reader can tell an

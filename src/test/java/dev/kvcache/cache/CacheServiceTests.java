@@ -3,6 +3,7 @@ package dev.kvcache.cache;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.kvcache.local.LocalCaches;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.util.unit.DataSize;

@@ -18,9 +18,10 @@ class MemoryBudgetTests {
         assertThat(budget.capped()).isFalse();
         assertThat(budget.effective()).isEqualTo(1536 * MIB);
         assertThat(budget.heapRoom()).isEqualTo((long) (heap * MemoryBudget.LOCAL_HEAP_SHARE));
-        assertThat(budget.offHeapRoom()).isEqualTo(1152 * MIB - MemoryBudget.DIRECT_RESERVE - 32 * MIB);
-        assertThat(heap + budget.slabBytes() + MemoryBudget.NON_HEAP).as("what the JVM may take")
-                .isLessThan(2 * GIB);
+        assertThat(budget.offHeapRoom())
+                .isEqualTo(1152 * MIB - MemoryBudget.DIRECT_RESERVE - MemoryBudget.OFF_HEAP_SLACK);
+        assertThat(heap + budget.offHeapRoom() + MemoryBudget.OFF_HEAP_SLACK + MemoryBudget.NON_HEAP)
+                .as("what the JVM may take").isLessThan(2 * GIB);
     }
 
     /** The same flags in a 1 GiB container: the off-heap room is what the container leaves, and the budget is cut. */
@@ -29,8 +30,9 @@ class MemoryBudgetTests {
         long heap = (long) (GIB * 0.30);
         MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1152 * MIB, GIB, CacheProperties.Mode.LOCAL);
         assertThat(budget.capped()).isTrue();
-        assertThat(budget.offHeapRoom()).isEqualTo(GIB - heap - MemoryBudget.NON_HEAP - 32 * MIB);
-        assertThat(heap + budget.slabBytes() + MemoryBudget.NON_HEAP).isLessThanOrEqualTo(GIB);
+        assertThat(budget.offHeapRoom()).isEqualTo(GIB - heap - MemoryBudget.NON_HEAP - MemoryBudget.OFF_HEAP_SLACK);
+        assertThat(heap + budget.offHeapRoom() + MemoryBudget.OFF_HEAP_SLACK + MemoryBudget.NON_HEAP)
+                .isLessThanOrEqualTo(GIB);
         assertThat(budget.effective()).isEqualTo(budget.heapRoom() + budget.offHeapRoom());
     }
 
@@ -40,23 +42,5 @@ class MemoryBudgetTests {
                 CacheProperties.Mode.CLUSTER);
         assertThat(budget.offHeapRoom()).isZero();
         assertThat(budget.effective()).isEqualTo((long) (1536 * MIB * MemoryBudget.CLUSTER_HEAP_SHARE));
-    }
-
-    /** Entries weigh their share of the scarcer room: a budget's worth of them fits both rooms. */
-    @Test
-    void entriesWeighAtLeastTheirShareOfTheScarcerRoom() {
-        long heap = (long) (2 * GIB * 0.30);
-        MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1152 * MIB, 2 * GIB, CacheProperties.Mode.LOCAL);
-        var weigher = new EntryWeigher(HeapLayout.current(), budget);
-        int index = EntryWeigher.indexBytes(HeapLayout.current());
-        for (int[] shape : new int[][] { { 1, 0 }, { 36, 256 }, { 256, 256 }, { 256, 4096 } }) {
-            long entries = budget.effective() / weigher.weigh(shape[0], shape[1]);
-            int chunk = Slabs.chunkSize(StoredEntry.size(shape[0], shape[1]));
-            assertThat(entries * index).as("index of %d/%d entries", shape[0], shape[1])
-                    .isLessThanOrEqualTo(budget.heapRoom());
-            assertThat(entries * chunk).as("chunks of %d/%d entries", shape[0], shape[1])
-                    .isLessThanOrEqualTo(budget.offHeapRoom());
-            assertThat(entries * (index + chunk)).isLessThanOrEqualTo(budget.effective());
-        }
     }
 }

@@ -30,15 +30,15 @@ class LoadCutoffTests {
     }
 
     /** An entry of weight 100 + 1 + valueLength. */
-    private static TestEntry entry(long writeOrder, int valueLength) {
-        return new TestEntry("k", "v".repeat(valueLength), 0, writeOrder);
+    private static TestEntry entry(long writeMark, int valueLength) {
+        return new TestEntry("k", "v".repeat(valueLength), 0, writeMark);
     }
 
     @Test
     void everythingFitsABudgetAsLargeAsTheSnapshot() throws IOException {
         Path file = write(List.of(entry(1, 0), entry(2, 0), entry(3, 0)));
         LoadCutoff cutoff = Snapshots.findCutoff(file, 303, NOW, WEIGHT);
-        assertThat(cutoff.minWriteOrder()).isEqualTo(Long.MIN_VALUE);
+        assertThat(cutoff.minWriteMark()).isEqualTo(Long.MIN_VALUE);
         assertThat(cutoff.keptEntries()).isEqualTo(3);
         assertThat(cutoff.keptWeight()).isEqualTo(303);
         assertThat(cutoff.leftOutEntries()).isZero();
@@ -48,10 +48,10 @@ class LoadCutoffTests {
 
     @Test
     void aSmallerBudgetKeepsTheNewestThatFit() throws IOException {
-        // Written in no particular order: the write order decides, not the position in the file.
+        // Written in no particular order: the write mark decides, not the position in the file.
         Path file = write(List.of(entry(5, 0), entry(1, 0), entry(4, 99), entry(3, 0), entry(2, 0)));
         LoadCutoff cutoff = Snapshots.findCutoff(file, 101 + 200 + 101, NOW, WEIGHT);
-        assertThat(cutoff.minWriteOrder()).isEqualTo(3);
+        assertThat(cutoff.minWriteMark()).isEqualTo(3);
         assertThat(cutoff.keptEntries()).isEqualTo(3);
         assertThat(cutoff.keptWeight()).isEqualTo(402);
         assertThat(cutoff.leftOutEntries()).isEqualTo(2);
@@ -61,10 +61,10 @@ class LoadCutoffTests {
     }
 
     @Test
-    void entriesOfTheSameWriteOrderAreLeftOutTogether() throws IOException {
+    void entriesOfTheSameWriteMarkAreLeftOutTogether() throws IOException {
         Path file = write(List.of(entry(3, 0), entry(2, 0), entry(2, 0), entry(1, 0)));
         LoadCutoff cutoff = Snapshots.findCutoff(file, 250, NOW, WEIGHT);
-        assertThat(cutoff.minWriteOrder()).isEqualTo(3);
+        assertThat(cutoff.minWriteMark()).isEqualTo(3);
         assertThat(cutoff.keptEntries()).isEqualTo(1);
         assertThat(cutoff.keptWeight()).isEqualTo(101);
     }
@@ -85,7 +85,7 @@ class LoadCutoffTests {
         Path file = write(List.of(entry(1, 0), new TestEntry("k", "", NOW, 2), new TestEntry("k", "", NOW - 1, 3),
                 new TestEntry("k", "", NOW + 1, 4)));
         LoadCutoff cutoff = Snapshots.findCutoff(file, 202, NOW, WEIGHT);
-        assertThat(cutoff.minWriteOrder()).isEqualTo(Long.MIN_VALUE);
+        assertThat(cutoff.minWriteMark()).isEqualTo(Long.MIN_VALUE);
         assertThat(cutoff.keptEntries()).isEqualTo(2);
         assertThat(cutoff.leftOutEntries()).isZero();
     }
@@ -97,23 +97,23 @@ class LoadCutoffTests {
             List<TestEntry> entries = new ArrayList<>();
             int count = 1 + random.nextInt(3000);
             for (int i = 0; i < count; i++) {
-                // Few distinct write orders in some rounds, so that ties occur.
-                long writeOrder = round % 3 == 0 ? random.nextInt(20) : random.nextLong();
-                entries.add(entry(writeOrder, random.nextInt(200)));
+                // Few distinct write marks in some rounds, so that ties occur.
+                long writeMark = round % 3 == 0 ? random.nextInt(20) : random.nextLong();
+                entries.add(entry(writeMark, random.nextInt(200)));
             }
             long total = entries.stream().mapToLong(LoadCutoffTests::weight).sum();
             long budget = (long) (total * random.nextDouble());
             LoadCutoff cutoff = Snapshots.findCutoff(write(entries), budget, NOW, WEIGHT);
 
             List<TestEntry> newestFirst = new ArrayList<>(entries);
-            newestFirst.sort(Comparator.comparingLong(TestEntry::writeOrder).reversed());
+            newestFirst.sort(Comparator.comparingLong(TestEntry::writeMark).reversed());
             long keptWeight = 0;
             int kept = 0;
             while (kept < newestFirst.size()) {
-                long order = newestFirst.get(kept).writeOrder();
+                long order = newestFirst.get(kept).writeMark();
                 int end = kept;
                 long groupWeight = 0;
-                while (end < newestFirst.size() && newestFirst.get(end).writeOrder() == order) {
+                while (end < newestFirst.size() && newestFirst.get(end).writeMark() == order) {
                     groupWeight += weight(newestFirst.get(end++));
                 }
                 if (keptWeight + groupWeight > budget) {
@@ -126,7 +126,7 @@ class LoadCutoffTests {
             assertThat(cutoff.keptWeight()).as("round %d", round).isEqualTo(keptWeight);
             assertThat(cutoff.leftOutWeight()).isEqualTo(total - keptWeight);
             for (int i = 0; i < newestFirst.size(); i++) {
-                assertThat(cutoff.keeps(newestFirst.get(i).writeOrder())).as("round %d, entry %d", round, i)
+                assertThat(cutoff.keeps(newestFirst.get(i).writeMark())).as("round %d, entry %d", round, i)
                         .isEqualTo(i < kept);
             }
         }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What is written comes back the same: bytes, expiry and write order, in the order written. */
+/** What is written comes back the same: bytes, expiry and write mark, in the order written. */
 class SnapshotRoundTripTests {
 
     @TempDir
@@ -78,7 +78,7 @@ class SnapshotRoundTripTests {
     }
 
     @Test
-    void manyEntriesAcrossManyBlocksKeepTheirExpiryAndWriteOrder() throws IOException {
+    void manyEntriesAcrossManyBlocksKeepTheirExpiryAndWriteMark() throws IOException {
         Random random = new Random(2);
         List<TestEntry> entries = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {

@@ -10,10 +10,10 @@ import java.util.List;
  * An entry as tests compare it. Bytes are held as ISO-8859-1 strings, which map each of the 256 byte values to
  * one char, so that equals compares contents.
  */
-record TestEntry(String key, String value, long expiresAtEpochMillis, long writeOrder) {
+record TestEntry(String key, String value, long expiresAtEpochMillis, long writeMark) {
 
-    static TestEntry of(byte[] key, byte[] value, long expiresAtEpochMillis, long writeOrder) {
-        return new TestEntry(text(key), text(value), expiresAtEpochMillis, writeOrder);
+    static TestEntry of(byte[] key, byte[] value, long expiresAtEpochMillis, long writeMark) {
+        return new TestEntry(text(key), text(value), expiresAtEpochMillis, writeMark);
     }
 
     byte[] keyBytes() {
@@ -27,7 +27,7 @@ record TestEntry(String key, String value, long expiresAtEpochMillis, long write
     static WriteSummary write(Path directory, List<TestEntry> entries, int blockDataLimit) throws IOException {
         return Snapshots.write(directory, sink -> {
             for (TestEntry entry : entries) {
-                sink.add(entry.keyBytes(), entry.valueBytes(), entry.expiresAtEpochMillis(), entry.writeOrder());
+                sink.add(entry.keyBytes(), entry.valueBytes(), entry.expiresAtEpochMillis(), entry.writeMark());
             }
         }, blockDataLimit);
     }
@@ -36,7 +36,7 @@ record TestEntry(String key, String value, long expiresAtEpochMillis, long write
     static Read read(Path file) {
         List<TestEntry> delivered = new ArrayList<>();
         ReadResult result = Snapshots.read(file, entry -> delivered.add(
-                of(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeOrder())));
+                of(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeMark())));
         return new Read(result, delivered);
     }
 
