@@ -5,6 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+
 /**
  * The most recent writes that Caffeine evicted: while an entry is among the newest {@code horizon} bytes of
  * writes, evicting it from Caffeine moves it here instead of dropping it, so a key-value cache's users can read
@@ -49,13 +51,19 @@ final class RecencyReserve {
     private final ReentrantLock lock = new ReentrantLock();
     private final Consumer<Held> dropped;
     private final long bucketSpan;
+    @GuardedBy("lock")
     private final Held[] heads;
+    @GuardedBy("lock")
     private final Held[] tails;
+    @GuardedBy("lock")
     private final long[] bucketWeights;
     private final int mask;
     /** Live buckets are oldest..newest; bucket b holds write marks in (b * span, (b + 1) * span]. */
+    @GuardedBy("lock")
     private long oldest;
+    @GuardedBy("lock")
     private long newest = -1;
+    /** Written under the lock, read without it. */
     private volatile long weight;
     private volatile long horizon;
 
@@ -242,6 +250,7 @@ final class RecencyReserve {
         slabs.free(held.entry.take());
     }
 
+    @GuardedBy("lock")
     private void link(Held held) {
         long bucket = (held.writeMark - 1) / bucketSpan;
         if (newest < oldest) { // empty
@@ -267,6 +276,7 @@ final class RecencyReserve {
         weight += held.weight;
     }
 
+    @GuardedBy("lock")
     private void unlink(Held held) {
         int slot = slot(held);
         if (held.previous == null) {
@@ -292,6 +302,7 @@ final class RecencyReserve {
     }
 
     /** Drops every bucket whose newest possible write mark is at or below the floor. */
+    @GuardedBy("lock")
     private void dropThrough(long floor) {
         while (oldest <= newest && (oldest + 1) * bucketSpan <= floor) {
             int slot = (int) oldest & mask;

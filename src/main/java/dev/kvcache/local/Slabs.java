@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongPredicate;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+
 import dev.kvcache.cache.MemoryBudget;
 
 /**
@@ -90,7 +92,8 @@ final class Slabs {
     private final Stripe[] stripes;
     /** Where moved chunks go: apart from new writes, so that pages of long-lived chunks stay full. */
     private final Stripe mover = new Stripe();
-    /** Pages recycled, for any stripe to open. Under {@link #poolLock}. */
+    /** Pages recycled, for any stripe to open. */
+    @GuardedBy("poolLock")
     private final IntStack pool = new IntStack();
     private final SpinLock poolLock = new SpinLock();
     private volatile int pageCount;
@@ -102,7 +105,9 @@ final class Slabs {
     private static final class Stripe {
 
         final SpinLock lock = new SpinLock();
+        @GuardedBy("lock")
         int page = -1;
+        @GuardedBy("lock")
         int top;
         long p1, p2, p3, p4, p5, p6, p7;
     }
@@ -177,7 +182,8 @@ final class Slabs {
         }
     }
 
-    /** The next chunk of the stripe's open page; under its lock, with room checked. */
+    /** The next chunk of the stripe's open page, with room checked. */
+    @GuardedBy("stripe.lock")
     private long cut(Stripe stripe, int size) {
         int page = stripe.page;
         int offset = stripe.top;
@@ -188,6 +194,7 @@ final class Slabs {
         return reference(page, info[at(page, GENERATION)], offset);
     }
 
+    @GuardedBy("stripe.lock")
     private void open(Stripe stripe, int page) {
         info[at(page, END)] = 0;
         ARRAY_INTS.setRelease(info, at(page, STATE), OPEN);
@@ -196,6 +203,7 @@ final class Slabs {
     }
 
     /** The stripe's page is written to its end: its room comes back as its chunks are freed. */
+    @GuardedBy("stripe.lock")
     private void seal(Stripe stripe) {
         int page = stripe.page;
         if (page < 0) {

@@ -34,7 +34,10 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(WarmRestart.class);
 
-    /** The pace of periodic snapshots (the shutdown one goes at full speed): 100 MB/s, about 8 s for a t3.small. */
+    /**
+     * The pace of periodic snapshots, in bytes of keys and values a second, so that they leave the requests most of
+     * the disk and the CPU (the shutdown one goes at full speed).
+     */
     static final long PERIODIC_BYTES_PER_SECOND = 100_000_000;
 
     private final CaffeineStore store;

@@ -1,5 +1,5 @@
 /**
- * Snapshots of the cache's entries in a file, for a warm restart (issue 13). Plain Java: no Spring, and nothing
+ * Snapshots of the cache's entries in a file, for a warm restart. Plain Java: no Spring, and nothing
  * from the store, so that the store can call it. {@link dev.kvcache.snapshot.Snapshots} is the entry point.
  *
  * <h2>File format, version 1</h2>

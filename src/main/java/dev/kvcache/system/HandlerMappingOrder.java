@@ -9,8 +9,8 @@ import org.springframework.core.Ordered;
 /**
  * Looks requests up in the API's handler mapping before the Actuator's. The Actuator's mapping comes first by
  * default, and for a path it does not know (every {@code /get} and {@code /put}) it tries each of its patterns
- * in turn: 5% of the service's CPU at full load. The two mappings share no path, so the order changes
- * nothing else.
+ * in turn, a cost docs/performance.md measures. The two mappings share no path, so the order changes nothing
+ * else.
  */
 @Configuration(proxyBeanMethods = false)
 class HandlerMappingOrder {

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /**
  * Request streams for eviction simulations, each run from an empty cache of {@code capacity} equal entries for
  * {@code 10 × capacity} requests (gets and puts). A workload drives any {@link SimulatedCache} and counts the
- * hits of its gets. The first seven are the ones the eviction issue measured; the last two are added so that
+ * hits of its gets. The first seven are the classic key-value cache workloads; the last two are there so that
  * no policy is judged on workloads that suit it only.
  */
 enum Workload {
