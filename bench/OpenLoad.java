@@ -40,17 +40,17 @@ import org.HdrHistogram.Histogram;
  * A closed-loop client (wrk, a Gatling closed model) sends a connection's next request only when the previous
  * answer has come: a 60 ms pause then delays one request per connection, and the requests that would have come
  * during the pause are never sent, so their waiting is never counted (coordinated omission). Here request
- * {@code i} is due at {@code start + i / rate}. A timer thread sleeps until each due time and wakes the I/O
- * thread, which sends the request on an idle keep-alive connection; when all are busy, due requests wait in a
- * FIFO and leave as connections free up. The latency recorded is completion minus due time, so a request that
- * waited behind a pause counts the whole wait: what wrk2 and HdrHistogram's
+ * {@code i} is due at {@code start + i / rate}. A timer thread sleeps until each due time and sends the request
+ * on an idle keep-alive connection; when all are busy, due requests wait in a FIFO, and the I/O thread sends the
+ * oldest on each connection whose answer it has just read. The latency recorded is completion minus due time, so
+ * a request that waited behind a pause counts the whole wait: what wrk2 and HdrHistogram's
  * {@code recordValueWithExpectedInterval} correct for, measured rather than estimated. The latency from the
  * actual send (what a closed-loop tool would report) is kept beside it as {@code uncorrected}.
  *
  * <p>The client's own delay is measured too: for each request sent the moment it fell due (a connection was
- * idle), {@code lag} is send time minus due time. It is the timer's wake-up (Linux's timer slack, ~50 to
- * 100 µs), the hand-over and any moment the client was not scheduled on a CPU; it is inside every latency. A lag
- * p99 near the latencies measured means the client, not the server, is being measured.
+ * idle), {@code lag} is send time minus due time: the timer's late wake-up (Linux's timer slack, 50 µs and more)
+ * and any moment the client was not on a CPU. It is inside every latency; a lag p99 near the latencies measured
+ * means the client, not the server, is being measured.
  *
  * <p>With {@code --rate 0} it is a closed loop instead (each connection sends its next request when its answer
  * arrives), with latency from the send: the fastest way to fill a cache, not a measure of latency.
@@ -336,7 +336,7 @@ public class OpenLoad {
         // ---- under the lock ------------------------------------------------------------------------------------
 
         /** Renders a request on an idle connection, to be written once the lock is released. */
-        Conn prepare(Conn conn, long due, long now) {
+        Conn prepare(Conn conn, long due) {
             boolean put = random.nextDouble() < c.putRatio || (c.keys == 0 && recentCount == 0);
             long seq;
             byte[] bytes;
@@ -360,7 +360,7 @@ public class OpenLoad {
             conn.busy = true;
             conn.put = put;
             conn.due = due;
-            conn.sent = now;
+            conn.sent = System.nanoTime(); // the write follows at once, outside the lock
             conn.request = ByteBuffer.wrap(bytes);
             inFlight++;
             sentCount++;
@@ -387,10 +387,10 @@ public class OpenLoad {
                 long due = backlog[backlogHead];
                 backlogHead = (backlogHead + 1) % backlog.length;
                 backlogSize--;
-                return prepare(conn, due, now);
+                return prepare(conn, due);
             }
             if (!open && sentCount < total) {
-                return prepare(conn, now, now);
+                return prepare(conn, now);
             }
             idle.add(conn);
             return null;
@@ -468,8 +468,9 @@ public class OpenLoad {
                     while (i < total && (due = due(i)) <= now) {
                         i++;
                         if (backlogSize == 0 && !idle.isEmpty()) {
-                            ready.add(prepare(idle.poll(), due, now));
-                            window.lag.recordValue((now - due) / 1000);
+                            Conn conn = prepare(idle.poll(), due);
+                            window.lag.recordValue(Math.max(0, conn.sent - due) / 1000);
+                            ready.add(conn);
                         }
                         else {
                             enqueue(due);
@@ -509,8 +510,7 @@ public class OpenLoad {
                 List<Conn> ready = new ArrayList<>();
                 synchronized (lock) {
                     while (sentCount < total && !idle.isEmpty()) {
-                        long now = System.nanoTime();
-                        ready.add(prepare(idle.poll(), now, now));
+                        ready.add(prepare(idle.poll(), System.nanoTime()));
                     }
                 }
                 ready.forEach(Load::write);

@@ -123,6 +123,10 @@ summaries="$out/summaries.txt"
 : > "$summaries"
 echo "open-loop: rates $rates, ${duration}s each (${warmup}s warm-up), $connections connections;" \
   "load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l > 1) }'; then
+  echo "open-loop: WARNING: other processes are running (load above 1): they take CPU from the service and the" \
+    "client, and the figures show it (see the load column and the client's lag)"
+fi
 
 if [[ $full -eq 1 ]]; then
   start full
@@ -188,6 +192,6 @@ for rate in "${rate_list[@]}"; do
   full_p99=$(grep "phase=full rate=$rate " "$summaries" | sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p')
   empty_p99=$(grep "phase=empty rate=$rate " "$summaries" | sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p')
   [[ -n "$full_p99" && -n "$empty_p99" ]] && awk -v f="$full_p99" -v e="$empty_p99" -v r="$rate" \
-    'BEGIN { printf "p99 full / empty at %d/s: %.1fx (%s against %s ms)\n", r, f / e, f, e }'
+    'BEGIN { printf "p99 full / empty at %d/s: %.3gx (%s against %s ms)\n", r, f / e, f, e }'
 done
 echo "Windows: $out/<phase>-<rate>.tsv and .txt; rows: $out/results.tsv; GC logs: $out/gc-*.log"
