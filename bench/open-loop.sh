@@ -21,8 +21,8 @@
 # (KVCACHE_DOCKERFILE); JAVA_TOOL_OPTIONS reaches the service (a GC flag to try), the GC log appended to it.
 # Warm restart is off (--kvcache.snapshot.dir=): writing 1.5 GB at each stop measures nothing here.
 # Needs curl and JDK 25 (KVCACHE_JAVA_HOME, else /usr/lib/jvm/temurin-25*), root for the cgroup; fetches
-# HdrHistogram 2.2.2 with the Maven wrapper if ~/.m2 lacks it. Takes about 2 minutes to fill, then
-# (duration + ~5 s) per rate and phase; every process it starts is stopped on exit.
+# HdrHistogram 2.2.2 with the Maven wrapper if ~/.m2 lacks it. Takes 2 to 4 minutes to fill (2.5 million puts),
+# then (duration + ~5 s) per rate and phase; every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -131,7 +131,7 @@ fi
 if [[ $full -eq 1 ]]; then
   start full
   budget=$(metric cache.memory.budget) written=0 round=500000
-  for _ in $(seq 1 20); do # until it evicts: 2.3 million 256/256 entries take about 2 minutes
+  for _ in $(seq 1 20); do # until it evicts: 2.3 million 256/256 entries fill 1536 MB
     timeout 300 "${client[@]}" --rate 0 --requests "$round" --put-ratio 1 --keys new --key-prefix fill- \
       --key-from "$written" > "$out/fill.txt" || { echo "open-loop: fill failed, see $out/fill.txt" >&2; exit 1; }
     written=$((written + round))
