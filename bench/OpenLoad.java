@@ -221,7 +221,7 @@ public class OpenLoad {
      * The load. Two threads: the timer sleeps until each request falls due and sends it itself when a connection
      * is idle (no hand-over: each wake-up costs 15 to 30 µs of CPU on a VM, as much as the rest of a request);
      * the I/O thread waits for answers, records them, and sends the oldest waiting request on the connection
-     * that has just freed. All shared state is under one lock, never held across a system call.
+     * that has just freed. All shared state is under one lock, never held across a socket's read or write.
      */
     static final class Load {
 
