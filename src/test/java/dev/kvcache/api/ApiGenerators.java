@@ -190,12 +190,10 @@ final class ApiGenerators {
         return out.append('"').toString();
     }
 
-    /** A valid put body for the entry, spelled at random: field order, escapes, white space, unknown fields. */
-    private static byte[] validBody(SplittableRandom random, String key, String value) {
-        return validBody(random, key, value, (String) null);
-    }
-
-    /** The same, with {@code "ttl": <ttl>} among the fields unless ttl is null. */
+    /**
+     * A valid put body for the entry, spelled at random (field order, escapes, white space, unknown fields), with
+     * {@code "ttl": <ttl>} among the fields unless ttl is null.
+     */
     static byte[] validBody(SplittableRandom random, String key, String value, Long ttl) {
         return validBody(random, key, value, ttl == null ? null : ttl.toString());
     }
