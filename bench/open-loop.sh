@@ -191,7 +191,9 @@ echo
 for rate in "${rate_list[@]}"; do
   full_p99=$(grep "phase=full rate=$rate " "$summaries" | sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p')
   empty_p99=$(grep "phase=empty rate=$rate " "$summaries" | sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p')
-  [[ -n "$full_p99" && -n "$empty_p99" ]] && awk -v f="$full_p99" -v e="$empty_p99" -v r="$rate" \
-    'BEGIN { printf "p99 full / empty at %d/s: %.3gx (%s against %s ms)\n", r, f / e, f, e }'
+  if [[ -n "$full_p99" && -n "$empty_p99" ]]; then
+    awk -v f="$full_p99" -v e="$empty_p99" -v r="$rate" \
+      'BEGIN { printf "p99 full / empty at %d/s: %.3gx (%s against %s ms)\n", r, f / e, f, e }'
+  fi
 done
 echo "Windows: $out/<phase>-<rate>.tsv and .txt; rows: $out/results.tsv; GC logs: $out/gc-*.log"
