@@ -11,9 +11,11 @@
 #
 #   bench/bench.sh [--runs 2] [--duration 10] [--warmup 30] [--connections 64] [--threads 1]
 #                  [--targets "nginx go-echo kv-cache"] [--no-build] [--gatling] [--baseline-jar JAR]
+#                  [--baseline-dockerfile FILE]
 #                  [-- extra kv-cache args]
 #
-# Two more targets: kv-baseline, kv-cache from another jar (--baseline-jar, e.g. the previous commit's build),
+# Two more targets: kv-baseline, kv-cache from another jar (--baseline-jar, e.g. the previous commit's build,
+# started with the ENTRYPOINT of --baseline-dockerfile if given, e.g. that commit's Dockerfile and its flags),
 # to show a change's effect in one run; kv-cluster, member 1 of a three-member cluster (kvcache.mode=cluster,
 # all three started as the image starts them, on this same machine), to show the cost of the network hop
 # and of the synchronous backups. Its CPU figure counts member 1 only. And kv-auth, kv-cache with access control
@@ -27,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=2 duration=10 warmup=30 connections=64 threads=1 build=1 gatling=0 baseline_jar=""
+runs=2 duration=10 warmup=30 connections=64 threads=1 build=1 gatling=0 baseline_jar="" baseline_dockerfile=""
 targets="nginx go-echo kv-cache"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --targets) targets="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --baseline-jar) baseline_jar="$(readlink -f "$2")"; shift 2 ;;
+    --baseline-dockerfile) baseline_dockerfile="$(readlink -f "$2")"; shift 2 ;;
     --gatling) gatling=1; targets="${targets/nginx/}"; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -98,7 +101,8 @@ start() { # target → sets pid, waits until it answers
       pid=$! ;;
     kv-baseline)
       [[ -n "$baseline_jar" ]] || { echo "bench: kv-baseline needs --baseline-jar" >&2; exit 2; }
-      KVCACHE_JAR="$baseline_jar" scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" \
+      KVCACHE_JAR="$baseline_jar" KVCACHE_DOCKERFILE="${baseline_dockerfile:-Dockerfile}" \
+        scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" \
         > "$log" 2>&1 &
       pid=$! ;;
     kv-cluster)

@@ -81,7 +81,7 @@ public final class CaffeineStore implements EntryStore {
         this.ticker = ticker;
         this.seed = seed;
         this.weigher = new EntryWeigher(HeapLayout.current(), budget);
-        this.slabs = new Slabs(Slabs.maxBytesFor(budget.chunkRoom()));
+        this.slabs = new Slabs(Slabs.maxBytesFor(budget.chunkRoom()), Slabs.slackFor(budget.chunkRoom()));
         this.cleaner = new PageCleaner(slabs, this::ownerOf);
         this.climber = new ReserveClimber(budgetBytes);
         this.reserve = new RecencyReserve(slabs, climber.maxHorizon(), Math.max(1, budgetBytes / BUCKETS_PER_BUDGET),

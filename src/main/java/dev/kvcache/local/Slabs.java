@@ -68,6 +68,7 @@ final class Slabs {
     private static final VarHandle ARRAY_INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int maxPages;
+    private final long maxFreedBytes;
     private final ByteBuffer[] pages;
     /**
      * Per page, {@link #PAGE_INFO} ints (a cache line, so that two threads working on two pages never write one
@@ -118,12 +119,27 @@ final class Slabs {
      * page cleaner keeps the freed room within the slack; the less there is, the more live chunks it moves.
      */
     static long maxBytesFor(long chunkRoom) {
-        return chunkRoom + Math.max(MIN_SLACK_PAGES * (long) PAGE_SIZE, Math.min(MemoryBudget.OFF_HEAP_SLACK,
-                chunkRoom / 20));
+        return chunkRoom + slackFor(chunkRoom);
     }
 
-    /** @param maxBytes the most memory the pages may take, rounded down to whole pages (at least a few) */
+    /** The slack of {@link #maxBytesFor}: the freed room the pages may hold beside the chunks in use. */
+    static long slackFor(long chunkRoom) {
+        return Math.max(MIN_SLACK_PAGES * (long) PAGE_SIZE, Math.min(MemoryBudget.OFF_HEAP_SLACK, chunkRoom / 20));
+    }
+
+    /** Pages that may take up to {@code maxBytes}, whatever of it freed chunks hold. */
     Slabs(long maxBytes) {
+        this(maxBytes, maxBytes);
+    }
+
+    /**
+     * @param maxBytes the most memory the pages may take, rounded down to whole pages (at least a few)
+     * @param maxFreedBytes the most the pages may hold beyond the chunks in use (freed chunks not yet taken back,
+     *     pages being written) before an allocation must have the room taken back rather than a new page: so the
+     *     pages follow what the chunks need, not only the maximum
+     */
+    Slabs(long maxBytes, long maxFreedBytes) {
+        this.maxFreedBytes = maxFreedBytes;
         this.maxPages = (int) Math.max(MAX_STRIPES + MOVER_PAGES + 1, Math.min(MAX_PAGES, maxBytes >> PAGE_SHIFT));
         this.pages = new ByteBuffer[maxPages];
         this.info = new int[maxPages * PAGE_INFO];
@@ -379,11 +395,12 @@ final class Slabs {
 
     /**
      * Takes a new page from the system into the pool, unless the pages are at their maximum (less the pages kept
-     * back for the mover, for others than the mover). Call it with no lock held.
+     * back for the mover, for others than the mover) or, but for the mover, hold more freed room than they may.
+     * Call it with no lock held.
      */
     private boolean grow(boolean moving) {
         int limit = moving ? maxPages : maxPages - MOVER_PAGES;
-        if (pageCount >= limit) {
+        if (pageCount >= limit || !moving && committedBytes() - used.sum() >= maxFreedBytes) {
             return false;
         }
         ByteBuffer buffer;

@@ -3,6 +3,7 @@ package dev.kvcache.local;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -139,12 +140,16 @@ class SizeShiftTests {
             }
             long evicted = cache.evictionCount() - evictionsBefore;
             long forced = store.roomEvictionCount() - chunkEvictionsBefore;
+            System.out.printf("values %s: %d evictions, %d of them for room in the pages; %d chunks moved so far;"
+                    + " pages %d of %d bytes%n", Arrays.deepToString(phase), evicted, forced,
+                    store.movedChunkCount(), store.slabCommittedBytes(), pageBound());
             assertThat(forced).as("evictions forced by the pages, of %d in this phase", evicted)
                     .isLessThanOrEqualTo(evicted / 20);
         }
         for (ExecutorService thread : threads) {
             thread.shutdown();
         }
+        System.out.printf("lowest counted memory when a put evicted: %d of %d%n", lowestAtEviction, BUDGET);
         assertThat(evictionsEarly).as("puts that evicted below 95%% of the budget (lowest: %d)", lowestAtEviction)
                 .isZero();
     }
