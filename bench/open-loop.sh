@@ -68,6 +68,8 @@ client=(env -u JAVA_TOOL_OPTIONS "$java_home/bin/java" -Xms64m -Xmx256m -XX:+Use
   -cp "$out/classes:$hdr" OpenLoad --port "$port" --connections "$connections" --key-length "$key_length"
   --clk-tck "$(getconf CLK_TCK)")
 
+source scripts/lib.sh
+name=open-loop base="http://127.0.0.1:$port" ready_seconds=120
 runner="" jvm="" gc_log=""
 stop() {
   if [[ -n "$runner" ]]; then
@@ -85,17 +87,9 @@ start() {
   # timemillis (the wall clock in ms) lines the pauses up with the client's windows; safepoint adds the time
   # to reach each safepoint, which the pause figure leaves out.
   JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -Xlog:gc*,safepoint:file=$PWD/$out/gc-$phase-%p.log:time,uptime,timemillis,level,tags:filecount=0" \
-    scripts/container-run.sh --memory 2g --cpus 2 --server.port="$port" --kvcache.ttl=1h \
-    --kvcache.shutdown.drain=0s --kvcache.snapshot.dir= "${extra[@]}" > "$log" 2>&1 &
-  runner=$!
-  for _ in $(seq 1 480); do
-    curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$port/actuator/health/readiness" && break
-    kill -0 "$runner" 2>/dev/null || { echo "open-loop: the service died on start-up, see $log" >&2; exit 1; }
-    sleep 0.25
-  done
-  curl -fs -o /dev/null "http://127.0.0.1:$port/actuator/health/readiness" \
-    || { echo "open-loop: not ready after 120 s, see $log" >&2; exit 1; }
-  jvm=$(pgrep -P "$runner" -f JarLauncher | head -n 1)
+    kv_start "$log" --server.port="$port" --kvcache.ttl=1h --kvcache.shutdown.drain=0s --kvcache.snapshot.dir= \
+    "${extra[@]}"
+  jvm=$pid
   gc_log="$out/gc-$phase-$jvm.log"
   find "$out" -maxdepth 1 -name "gc-$phase-*.log" ! -name "${gc_log##*/}" -delete # the layer extraction's
   echo "open-loop: $phase: kv-cache pid $jvm on port $port; $(grep -o 'Cache budget.*' "$log" | head -n 1)"

@@ -2,19 +2,20 @@
 # `name` (for messages) and `base` (http://127.0.0.1:<port>) before calling these.
 
 # Starts kv-cache as its image runs it, in a 2 GiB, 2-CPU cgroup (container-run.sh), logging to $1, with the
-# remaining arguments passed to the service; waits up to 60 s for readiness. Sets `runner` (container-run.sh's
-# pid, which the caller's cleanup kills) and `pid` (the JVM's).
+# remaining arguments passed to the service; waits up to `ready_seconds` (default 60) for readiness. Sets
+# `runner` (container-run.sh's pid, which the caller's cleanup kills) and `pid` (the JVM's).
 kv_start() {
   local log=$1
   shift
   scripts/container-run.sh --memory 2g --cpus 2 "$@" > "$log" 2>&1 &
   runner=$!
-  for _ in $(seq 1 240); do
+  local seconds=${ready_seconds:-60}
+  for _ in $(seq 1 $((seconds * 4))); do
     curl -fs -o /dev/null --max-time 1 "$base/actuator/health/readiness" && break
     kill -0 "$runner" 2>/dev/null || { echo "$name: the service died on start-up, see $log" >&2; exit 1; }
     sleep 0.25
   done
-  curl -fs -o /dev/null "$base/actuator/health/readiness" || { echo "$name: not ready after 60 s, see $log" >&2; exit 1; }
+  curl -fs -o /dev/null "$base/actuator/health/readiness" || { echo "$name: not ready after $seconds s, see $log" >&2; exit 1; }
   pid=$(pgrep -P "$runner" -f JarLauncher | head -n 1)
 }
 
