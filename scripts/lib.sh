@@ -1,5 +1,5 @@
-# Shared by the long checks (abuse.sh, soak.sh, shutdown-check.sh); sourced, not run. Each script sets
-# `name` (for messages) and `base` (http://127.0.0.1:<port>) before calling these.
+# Shared by the long checks (abuse.sh, soak.sh, shutdown-check.sh) and bench/open-loop.sh; sourced, not run.
+# Each script sets `name` (for messages) and `base` (http://127.0.0.1:<port>) before calling these.
 
 # Starts kv-cache as its image runs it, in a 2 GiB, 2-CPU cgroup (container-run.sh), logging to $1, with the
 # remaining arguments passed to the service; waits up to `ready_seconds` (default 60) for readiness. Sets
