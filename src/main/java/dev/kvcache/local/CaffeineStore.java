@@ -1,5 +1,6 @@
 package dev.kvcache.local;
 
+import dev.kvcache.local.segment.PackedAscii;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ import dev.kvcache.snapshot.EntrySink;
  * freed ones ({@link IndexEntry#move}). Readers copy a chunk and check that it was not freed meanwhile, and look
  * again if it was (docs/memory.md).
  */
-public final class CaffeineStore implements EntryStore {
+public final class CaffeineStore implements EntryStore, RestorableStore {
 
     /** Buckets of the reserve per budget: the granularity of its dropping. */
     static final int BUCKETS_PER_BUDGET = 256;
@@ -457,7 +458,8 @@ public final class CaffeineStore implements EntryStore {
      * nothing is copied first. Each entry's chunk is copied and checked, so none is ever written torn; one freed
      * meanwhile is read again if its entry took a new chunk, else left out (it was replaced or removed).
      */
-    void writeEntriesTo(EntrySink sink) throws IOException {
+    @Override
+    public void writeEntriesTo(EntrySink sink) throws IOException {
         long nowNanos = ticker.read();
         long nowMillis = System.currentTimeMillis();
         try { // forEach walks Caffeine's map without an entry object per entry
@@ -496,12 +498,14 @@ public final class CaffeineStore implements EntryStore {
     }
 
     /** The weight of an entry of these lengths, as the store counts it. */
-    int weigh(int keyLength, int valueLength) {
+    @Override
+    public int weigh(int keyLength, int valueLength) {
         return weigher.weigh(keyLength, valueLength);
     }
 
     /** What the store can take in without evicting anything, for restoring a snapshot into an empty store. */
-    long restorableBytes() {
+    @Override
+    public long restorableBytes() {
         return climber.mainMaximum();
     }
 
@@ -509,7 +513,8 @@ public final class CaffeineStore implements EntryStore {
      * Prepares for restoring entries written up to {@code maxWriteMark}: the writes from now on come after them,
      * so the entries keep their order (what the recency reserve protects after a restart).
      */
-    void beforeRestoring(long maxWriteMark) {
+    @Override
+    public void beforeRestoring(long maxWriteMark) {
         written.accumulateAndGet(maxWriteMark, Math::max);
     }
 
@@ -521,7 +526,8 @@ public final class CaffeineStore implements EntryStore {
      * @param valueAscii the value's bytes, one a character
      * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
      */
-    void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis, long writeMark) {
+    @Override
+    public void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis, long writeMark) {
         long expiresAt = expiresAtEpochMillis == 0 ? ChunkLayout.NEVER
                 : ticker.read() + Math.max(0, expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000;
         byte[] packedKey = ChunkLayout.packKey(keyAscii);

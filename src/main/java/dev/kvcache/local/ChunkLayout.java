@@ -1,5 +1,6 @@
 package dev.kvcache.local;
 
+import dev.kvcache.local.segment.PackedAscii;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

@@ -40,7 +40,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
      */
     static final long PERIODIC_BYTES_PER_SECOND = 100_000_000;
 
-    private final CaffeineStore store;
+    private final RestorableStore store;
     private final Path directory;
     private final Duration interval;
     private final ScheduledExecutorService executor;
@@ -53,7 +53,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     private volatile long lastSuccessMillis;
     private volatile long lastFailureMillis;
 
-    WarmRestart(CaffeineStore store, Path directory, Duration interval) {
+    WarmRestart(RestorableStore store, Path directory, Duration interval) {
         this.store = store;
         this.directory = directory;
         this.interval = interval;
@@ -65,7 +65,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     }
 
     /** No snapshots ({@code kvcache.snapshot.dir} unset): nothing to load, nothing to write. */
-    static WarmRestart disabled(CaffeineStore store) {
+    static WarmRestart disabled(RestorableStore store) {
         WarmRestart none = new WarmRestart(store, null, Duration.ZERO);
         none.loaded = true;
         return none;
@@ -218,7 +218,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
 
         private static final int BATCH = 1024;
 
-        private final CaffeineStore store;
+        private final RestorableStore store;
         private final ExecutorService inserters;
         private final Semaphore batchesInFlight;
         private Batch batch = new Batch();
@@ -233,7 +233,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
             int size;
         }
 
-        Restorer(CaffeineStore store) {
+        Restorer(RestorableStore store) {
             this.store = store;
             int threads = Runtime.getRuntime().availableProcessors();
             this.inserters = Executors.newFixedThreadPool(threads, task -> {

@@ -26,8 +26,8 @@ public final class EvictionSimulator {
     static final int VALUE_LENGTH = 256;
 
     /** One workload's hit ratios for each cache, and the share of the budget the store's reserve ended with. */
-    record Row(Workload workload, HitRatios service, double reserveShare, HitRatios caffeine, HitRatios lru,
-            HitRatios fifo) {
+    record Row(Workload workload, HitRatios service, double reserveShare, HitRatios before, HitRatios caffeine,
+            HitRatios lru, HitRatios fifo) {
 
         /** The service against the best of the three references, by the given measure. */
         double ratio(ToDoubleFunction<HitRatios> measure) {
@@ -50,12 +50,13 @@ public final class EvictionSimulator {
 
     private static void print(String title, List<Row> rows, ToDoubleFunction<HitRatios> measure, boolean share) {
         System.out.printf("%n%s:%n%n", title);
-        System.out.println("| workload | kv-cache | Caffeine alone | LRU | FIFO | kv-cache / best |"
-                + (share ? " reserve's share at the end |" : ""));
-        System.out.println("|---|---|---|---|---|---|" + (share ? "---|" : ""));
+        System.out.println("| workload | kv-cache | entries store | Caffeine alone | LRU | FIFO | kv-cache / best |"
+                + (share ? " young share at the end |" : ""));
+        System.out.println("|---|---|---|---|---|---|---|" + (share ? "---|" : ""));
         for (Row row : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.2f |%s%n",
+            System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.2f |%s%n",
                     row.workload().description, 100 * measure.applyAsDouble(row.service()),
+                    100 * measure.applyAsDouble(row.before()),
                     100 * measure.applyAsDouble(row.caffeine()), 100 * measure.applyAsDouble(row.lru()),
                     100 * measure.applyAsDouble(row.fifo()), row.ratio(measure),
                     share ? String.format(Locale.ROOT, " %.0f%% |", 100 * row.reserveShare()) : "");
@@ -71,10 +72,14 @@ public final class EvictionSimulator {
     }
 
     static Row run(Workload workload, int capacity, long seed) {
-        CaffeineStore store = store(capacity);
-        var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(), Duration.ofMinutes(5)), store),
-                "v".repeat(VALUE_LENGTH));
-        return new Row(workload, workload.hitRatios(service, capacity, seed), store.reserveShare(),
+        SegmentStore store = segmentStore(capacity);
+        var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(),
+                Duration.ofMinutes(5)), store), "v".repeat(VALUE_LENGTH));
+        CaffeineStore before = store(capacity);
+        var beforeService = SimulatedCache.service(new CacheService(LocalCaches.settings(before.budgetBytes(),
+                Duration.ofMinutes(5)), before), "v".repeat(VALUE_LENGTH));
+        return new Row(workload, workload.hitRatios(service, capacity, seed), store.youngShare(),
+                workload.hitRatios(beforeService, capacity, seed),
                 run(workload, capacity, seed, entries -> SimulatedCache.caffeineAlone(entries, entryWeight())),
                 run(workload, capacity, seed, SimulatedCache::lru),
                 run(workload, capacity, seed, SimulatedCache::fifo));
@@ -87,6 +92,13 @@ public final class EvictionSimulator {
     /** Heap of one entry of the simulations' shape, as the store weighs it. */
     static int entryWeight() {
         return (int) LocalCaches.entryWeight(Workload.KEY_LENGTH, VALUE_LENGTH);
+    }
+
+    /** The store with a budget of {@code capacity} entries of the simulations' shape, on a clock that stands. */
+    static SegmentStore segmentStore(int capacity) {
+        var clock = new AtomicLong();
+        return new SegmentStore((long) capacity * SegmentStore.entryCost(Workload.KEY_LENGTH, VALUE_LENGTH),
+                clock::get);
     }
 
     /** The real store with a budget of {@code capacity} entries of the simulations' shape, on a clock that stands. */

@@ -1,5 +1,6 @@
 package dev.kvcache.local;
 
+import dev.kvcache.local.segment.PackedAscii;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;

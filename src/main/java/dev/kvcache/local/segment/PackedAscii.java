@@ -1,4 +1,4 @@
-package dev.kvcache.local;
+package dev.kvcache.local.segment;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * and hash on their packed form. Each group is moved as one {@code long} with three mask-and-shift steps, so
  * packing and unpacking cost a few nanoseconds per 8 characters.
  */
-final class PackedAscii {
+public final class PackedAscii {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
@@ -24,12 +24,12 @@ final class PackedAscii {
     }
 
     /** Bytes that {@code chars} characters take packed. */
-    static int packedLength(int chars) {
+    public static int packedLength(int chars) {
         return 7 * (chars >>> 3) + (chars & 7) + 1;
     }
 
     /** The number of characters in the packed text of {@code length} bytes at {@code offset}. */
-    static int charCount(byte[] packed, int offset, int length) {
+    public static int charCount(byte[] packed, int offset, int length) {
         int tail = packed[offset + length - 1];
         return 8 * ((length - 1 - tail) / 7) + tail;
     }
@@ -38,7 +38,7 @@ final class PackedAscii {
      * Packs the ASCII bytes {@code ascii} into {@code target} at {@code offset}, which must have
      * {@link #packedLength} bytes from there. Bytes beyond 127 lose their top bit.
      */
-    static void pack(byte[] ascii, byte[] target, int offset) {
+    public static void pack(byte[] ascii, byte[] target, int offset) {
         int chars = ascii.length;
         int groups = chars >>> 3;
         int in = 0;
@@ -59,7 +59,7 @@ final class PackedAscii {
     }
 
     /** The ASCII bytes, one a character, of the packed text of {@code length} bytes at {@code offset}. */
-    static byte[] unpack(byte[] packed, int offset, int length) {
+    public static byte[] unpack(byte[] packed, int offset, int length) {
         byte[] target = new byte[charCount(packed, offset, length)];
         int groups = target.length >>> 3;
         int tail = target.length & 7;

@@ -1,0 +1,648 @@
+package dev.kvcache.local;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+
+import dev.kvcache.cache.EntryStore;
+import dev.kvcache.cache.MemoryBudget;
+import dev.kvcache.local.index.KeyHash;
+import dev.kvcache.local.index.KeyIndex;
+import dev.kvcache.local.index.Slot;
+import dev.kvcache.local.policy.SegmentPolicy;
+import dev.kvcache.local.policy.SegmentPolicy.Reason;
+import dev.kvcache.local.policy.SegmentPolicy.Victim;
+import dev.kvcache.local.policy.YoungClimber;
+import dev.kvcache.local.segment.EntryLayout;
+import dev.kvcache.local.segment.OpenSegments;
+import dev.kvcache.local.segment.Segment;
+import dev.kvcache.local.segment.SegmentPool;
+import dev.kvcache.snapshot.EntrySink;
+
+/**
+ * The local store, with no Java object per entry: entries are appended to segments of off-heap memory (a log), a
+ * {@link KeyIndex} off the heap finds them, and Caffeine decides which segments leave, by weight and by age
+ * ({@link SegmentPolicy}). The heap holds one object per segment, whatever the number of entries, so a full cache's
+ * collections have nothing of it to scan (docs/memory.md).
+ *
+ * <p>A put appends the entry to the open young segment of its TTL class and files it in the index (replacing the
+ * key's older entry there, which its segment keeps as dead bytes). A get finds the slot, copies the entry and
+ * checks that neither changed meanwhile. A segment leaves whole: it is <em>drained</em> (each of its entries that
+ * the index still names is moved on to a main segment, or dropped, as the policy says) and then reused. Draining
+ * happens when a put needs a segment and none is free, one drain at a time, by the thread that needs the room.
+ *
+ * <p>Locks, in the order they may be taken: {@link #drainLock}; then an open segment's lock, an index chain's lock
+ * or Caffeine's, none of which is held while another is taken. Room is never made (a drain never starts) while any
+ * of these is held; a drain's copies come from segments kept free for them ({@link #COPY_RESERVE}).
+ */
+public final class SegmentStore implements EntryStore, RestorableStore {
+
+    /** Segments a budget is cut into (at least): the granularity of eviction. */
+    static final int SEGMENTS_PER_BUDGET = 1024;
+    /** The smallest segment, and the least number of the largest entries one holds. */
+    static final int MIN_SEGMENT_SIZE = 4096;
+    static final int MIN_ENTRIES_PER_SEGMENT = 4;
+    /** The fewest segments a store works with. */
+    static final int MIN_SEGMENTS = 24;
+    /** The primary buckets of the index take this share of the budget (1/40: a slot for every 320 bytes). */
+    static final int BUDGET_PER_INDEX_BYTE = 40;
+    /** One ghost per this many bytes of budget. */
+    static final int BUDGET_BYTES_PER_GHOST = 512;
+    /** Free segments kept for the copies a drain makes, which must never wait for room. */
+    static final int COPY_RESERVE = 2;
+    /** Segments main leaves free beside the young share, the open segments and the index: for drains under way. */
+    static final int SPARE_SEGMENTS = 2;
+    /** About what an entry takes of the index: an 8-byte slot in buckets of 7 slots and a link, 70% full. */
+    static final int INDEX_BYTES_PER_ENTRY = 12;
+
+    private final long seed;
+    private final Ticker ticker;
+    private final long budgetBytes;
+    private final SegmentPool pool;
+    private final KeyIndex index;
+    private final OpenSegments open;
+    private final SegmentPolicy policy;
+    private final YoungClimber climber;
+    /** Bytes of entries put so far: the newest write mark. */
+    private final AtomicLong written = new AtomicLong();
+    /** Bytes of entries dropped from main segments so far: the clock of main's ghosts. */
+    private final AtomicLong mainDropped = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private final ReentrantLock drainLock = new ReentrantLock();
+    @GuardedBy("drainLock")
+    private byte[] scratch = new byte[256];
+
+    private final LongAdder liveBytes = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder expirations = new LongAdder();
+    private final LongAdder moves = new LongAdder();
+    private final LongAdder forced = new LongAdder();
+
+    /**
+     * A store for tests and simulations: the default lengths, maintenance on the calling thread, no scheduler, and
+     * keys hashed alike in every run (so runs repeat).
+     */
+    public SegmentStore(long budgetBytes, Ticker ticker) {
+        this(MemoryBudget.unbounded(budgetBytes), 256, 256, ticker, Runnable::run, Scheduler.disabledScheduler(), 0);
+    }
+
+    /**
+     * @param budget the memory budget: segments, index and ghosts together take at most {@code budget.effective()}
+     * @param maxKeyLength the longest key, in characters, and {@code maxValueLength} the longest value: a segment
+     *     holds at least a few of the largest entries
+     * @param ticker the clock for expiry; {@link Ticker#systemTicker()} outside tests
+     * @param executor where Caffeine runs its maintenance
+     * @param scheduler wakes the cache when the next segment expires, so that expired entries leave promptly
+     * @param seed the seed of the keys' hashes: random, so that nobody can craft keys that collide
+     */
+    public SegmentStore(MemoryBudget budget, int maxKeyLength, int maxValueLength, Ticker ticker, Executor executor,
+            Scheduler scheduler, long seed) {
+        this.budgetBytes = budget.effective();
+        this.ticker = ticker;
+        this.seed = seed;
+        this.climber = new YoungClimber(budgetBytes, budgetBytes / BUDGET_BYTES_PER_GHOST);
+        long primaryBytes = Math.max(16 * KeyIndex.BUCKET_BYTES, budgetBytes / BUDGET_PER_INDEX_BYTE);
+        long room = budgetBytes - primaryBytes - climber.ghostBytes();
+        int largest = EntryLayout.sizeOf(maxKeyLength, maxValueLength);
+        int smallest = Math.max(MIN_SEGMENT_SIZE, align(MIN_ENTRIES_PER_SEGMENT * largest, KeyIndex.BUCKET_BYTES));
+        int segmentSize = (int) Math.min(Slot.MAX_SEGMENT_SIZE,
+                Math.max(smallest, room / SEGMENTS_PER_BUDGET & -KeyIndex.BUCKET_BYTES));
+        long count = room / segmentSize;
+        if (count < MIN_SEGMENTS || count > Slot.MAX_SEGMENTS) {
+            throw new IllegalArgumentException(String.format("a budget of %d bytes makes %d segments of %d bytes "
+                    + "(each must hold %d entries of %d + %d characters): between %d and %d are needed", budgetBytes,
+                    count, segmentSize, MIN_ENTRIES_PER_SEGMENT, maxKeyLength, maxValueLength, MIN_SEGMENTS,
+                    Slot.MAX_SEGMENTS));
+        }
+        this.pool = new SegmentPool(segmentSize, (int) count);
+        this.index = new KeyIndex(primaryBytes, segmentSize, this::takeIndexPage);
+        this.policy = new SegmentPolicy(segmentSize, mainMaximum(), ticker, task -> {
+            executor.execute(task);
+            drainQueuedIfIdle();
+        }, scheduler);
+        this.open = new OpenSegments(pool, this::take, policy::sealed, sequence);
+    }
+
+    // The EntryStore face ------------------------------------------------------------------------------------
+
+    @Override
+    public void put(String key, String value, long ttlNanos) {
+        byte[] packedKey = EntryLayout.packKey(key);
+        byte[] packedValue = EntryLayout.pack(value.getBytes(StandardCharsets.ISO_8859_1));
+        long expiresAt = ttlNanos == 0 ? EntryLayout.NEVER : ticker.read() + ttlNanos;
+        append(packedKey, packedValue, expiresAt, OpenSegments.ttlClass(ttlNanos), true);
+    }
+
+    /**
+     * Appends an entry to the young segment of its class and files it in the index, replacing the key's entry there,
+     * or (not {@code replace}) only if the key has none.
+     */
+    private void append(byte[] packedKey, byte[] packedValue, long expiresAt, int ttlClass, boolean replace) {
+        int size = EntryLayout.size(packedKey.length, packedValue.length);
+        long hash = KeyHash.of(seed, packedKey);
+        long mark = written.addAndGet(size);
+        int frequency = climber.admits(hash) ? 1 : 0; // a key wanted again soon after it left goes on to main
+        long at = open.append(Segment.Kind.YOUNG, ttlClass, size, false);
+        Segment segment = pool.get((int) (at >>> 32));
+        int offset = (int) at;
+        try {
+            EntryLayout.write(segment.buffer(), offset, packedKey, packedValue, expiresAt);
+            segment.raiseExpiry(expiresAt);
+            segment.raiseMark(mark);
+            Match match = new Match();
+            long word = Slot.word(hash, Slot.place(segment.id, offset), frequency);
+            long replaced = replace ? index.put(hash, packedKey, word, match)
+                    : index.putIfAbsent(hash, packedKey, word, match);
+            if (!replace && replaced != 0) {
+                return; // the key's entry stays; this one is dead bytes
+            }
+            segment.addLive(size);
+            liveBytes.add(size);
+            if (replaced != 0) {
+                pool.get(Slot.segment(replaced)).addLive(-match.size);
+                liveBytes.add(-match.size);
+            }
+        }
+        finally {
+            segment.published();
+        }
+    }
+
+    @Override
+    public String get(String key) {
+        byte[] packedKey = EntryLayout.packKey(key);
+        long hash = KeyHash.of(seed, packedKey);
+        Reader reader = new Reader(packedKey);
+        while (true) {
+            long word = index.find(hash, reader);
+            if (word == 0) {
+                break;
+            }
+            Segment segment = pool.get(Slot.segment(word));
+            if (segment.generation() != reader.generation) {
+                continue; // freed meanwhile: look again
+            }
+            if (EntryLayout.expired(EntryLayout.expiresAt(reader.copy), ticker.read())) {
+                return null;
+            }
+            index.countRead(hash, word);
+            if (segment.kind() == Segment.Kind.MAIN) {
+                climber.mainHit();
+                policy.mainRead(segment);
+            }
+            else {
+                climber.youngHit();
+            }
+            return EntryLayout.valueText(reader.copy);
+        }
+        long writtenNow = written.get();
+        climber.missed(hash, writtenNow, policy.youngSpan(writtenNow), mainDropped.get(), policy.mainBytes(),
+                policy.youngBytes(), horizon -> fit());
+        return null;
+    }
+
+    @Override
+    public boolean delete(String key) {
+        byte[] packedKey = EntryLayout.packKey(key);
+        long hash = KeyHash.of(seed, packedKey);
+        Match match = new Match();
+        long removed = index.remove(hash, packedKey, match);
+        if (removed == 0) {
+            return false;
+        }
+        pool.get(Slot.segment(removed)).addLive(-match.size);
+        liveBytes.add(-match.size);
+        if (EntryLayout.expired(match.expiresAt, ticker.read())) {
+            evictions.increment();
+            expirations.increment();
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public long size() {
+        return index.size();
+    }
+
+    /** Memory the store takes: its segments in use (entries, dead or alive, and the index's pages), the index's primary buckets and the ghosts. */
+    @Override
+    public long usedBytes() {
+        return (long) (pool.count() - pool.freeCount()) * pool.segmentSize() + index.primaryBytes()
+                + climber.ghostBytes();
+    }
+
+    @Override
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    @Override
+    public long evictionCount() {
+        return evictions.sum();
+    }
+
+    @Override
+    public long expirationCount() {
+        return expirations.sum();
+    }
+
+    /** Runs pending maintenance now: expired segments leave, evictions settle. */
+    @Override
+    public void cleanUp() {
+        policy.cleanUp();
+        drainLock.lock();
+        try {
+            open.closeExpired(ticker.read(), segment -> drain(new Victim(segment, Reason.EXPIRED)));
+            for (Victim victim; (victim = policy.nextVictim(Long.MIN_VALUE, 0)) != null; ) {
+                drain(victim);
+            }
+        }
+        finally {
+            drainLock.unlock();
+        }
+        fit();
+    }
+
+    // Room: taking segments, draining them -------------------------------------------------------------------
+
+    /**
+     * A free segment for the open segments: for a drain's copies only from the reserve (null if it is empty),
+     * else making room first when none is free.
+     */
+    private Segment take(Segment.Kind kind, boolean forCopy) {
+        if (forCopy) {
+            return pool.take(0);
+        }
+        for (int attempt = 0; ; attempt++) {
+            Segment segment = pool.take(COPY_RESERVE);
+            if (segment != null) {
+                fit();
+                return segment;
+            }
+            makeRoom(attempt);
+        }
+    }
+
+    /** An index page: a segment the index keeps (its number of pages moves main's maximum down). */
+    private ByteBuffer takeIndexPage() {
+        Segment segment = take(Segment.Kind.INDEX, false);
+        fit();
+        return segment.buffer();
+    }
+
+    /**
+     * Drains one segment: one queued by Caffeine, else the oldest young one past the horizon, else (after
+     * Caffeine's maintenance ran) one forced out.
+     */
+    private void makeRoom(int attempt) {
+        drainLock.lock();
+        try {
+            if (pool.freeCount() > COPY_RESERVE) {
+                return; // another thread made room meanwhile
+            }
+            Victim victim = policy.nextVictim(written.get(), climber.horizon());
+            if (victim == null && policy.evictMain()) { // young holds no more than its share: main gives
+                victim = policy.nextVictim(written.get(), climber.horizon());
+            }
+            if (victim == null) {
+                policy.cleanUp();
+                victim = policy.nextVictim(written.get(), climber.horizon());
+            }
+            if (victim == null) {
+                victim = policy.forcedVictim();
+            }
+            if (victim != null) {
+                drain(victim);
+                return;
+            }
+        }
+        finally {
+            drainLock.unlock();
+        }
+        // Every segment is open, the index's, or being sealed by another thread: wait for the seal.
+        if (attempt > 1_000_000) {
+            throw new IllegalStateException("no segment can be freed: all " + pool.count() + " are open or indexed");
+        }
+        Thread.yield();
+    }
+
+    /** Drains what Caffeine queued, from its scheduled maintenance, unless a drain is under way. */
+    private void drainQueuedIfIdle() {
+        if (!policy.hasVictims() || drainLock.isHeldByCurrentThread() || !drainLock.tryLock()) {
+            return;
+        }
+        try {
+            for (Victim victim; policy.hasVictims() && (victim = policy.nextVictim(Long.MIN_VALUE, 0)) != null; ) {
+                drain(victim);
+            }
+        }
+        finally {
+            drainLock.unlock();
+        }
+    }
+
+    /**
+     * Empties a segment and frees it: each entry the index still names there is dropped, or moved on to a main
+     * segment, as the reason and its read count say (see {@link SegmentPolicy}).
+     */
+    @GuardedBy("drainLock")
+    private void drain(Victim victim) {
+        Segment segment = victim.segment();
+        if (!segment.claim()) {
+            return; // drained already (a young segment both expired and past the horizon)
+        }
+        ByteBuffer buffer = segment.buffer();
+        drainsByReason[victim.reason().ordinal()]++;
+        boolean young = segment.kind() == Segment.Kind.YOUNG;
+        long now = ticker.read();
+        for (int offset = 0, end = segment.end(); offset < end; ) {
+            int keyLength = EntryLayout.keyLength(buffer, offset);
+            int size = EntryLayout.sizeAt(buffer, offset);
+            if (scratch.length < keyLength) {
+                scratch = new byte[keyLength];
+            }
+            buffer.get(offset + EntryLayout.HEADER, scratch, 0, keyLength);
+            long hash = KeyHash.of(seed, scratch, 0, keyLength);
+            long place = Slot.place(segment.id, offset);
+            long word = index.at(hash, place);
+            if (word != 0) {
+                drainEntry(victim.reason(), segment, young, buffer, offset, size, hash, word, now);
+            }
+            offset += size;
+        }
+        pool.free(segment);
+    }
+
+    @GuardedBy("drainLock")
+    private void drainEntry(Reason reason, Segment segment, boolean young, ByteBuffer buffer, int offset, int size,
+            long hash, long word, long now) {
+        long place = Slot.place(word);
+        long expiresAt = EntryLayout.expiresAt(buffer, offset);
+        int frequency = Slot.frequency(word);
+        if (EntryLayout.expired(expiresAt, now) || reason == Reason.EXPIRED) {
+            if (index.removeAt(hash, place) != 0) {
+                liveBytes.add(-size);
+                evictions.increment();
+                expirations.increment();
+            }
+            return;
+        }
+        if (reason != Reason.FORCED && frequency > 0
+                && moveToMain(segment, buffer, offset, size, hash, place, young ? 0 : frequency - 1, expiresAt)) {
+            return;
+        }
+        if (index.removeAt(hash, place) != 0) {
+            liveBytes.add(-size);
+            evictions.increment();
+            dropsByReason[reason.ordinal()]++;
+            if (reason == Reason.FORCED) {
+                forced.increment();
+            }
+            else if (young) {
+                climber.youngDropped(hash, segment.lastMark());
+            }
+            else {
+                climber.mainDropped(hash, mainDropped.addAndGet(size));
+            }
+        }
+    }
+
+    /** Copies an entry to the open main segment of its class and points its slot there; false if there is no room. */
+    @GuardedBy("drainLock")
+    private boolean moveToMain(Segment from, ByteBuffer buffer, int offset, int size, long hash, long place,
+            int frequency, long expiresAt) {
+        long at = open.append(Segment.Kind.MAIN, from.ttlClass(), size, true);
+        if (at < 0) {
+            return false;
+        }
+        Segment to = pool.get((int) (at >>> 32));
+        int toOffset = (int) at;
+        try {
+            to.buffer().put(toOffset, buffer, offset, size);
+            to.raiseExpiry(expiresAt);
+            to.raiseMark(from.lastMark());
+            if (index.move(hash, place, Slot.place(to.id, toOffset), frequency)) {
+                to.addLive(size);
+                moves.increment();
+            }
+            return true; // moved, or replaced meanwhile (the copy is then dead bytes)
+        }
+        finally {
+            to.published();
+        }
+    }
+
+    /**
+     * Keeps main's maximum at what the budget leaves it: all segments but the young share's (its horizon, and one
+     * segment for each open one, whose young writes may straddle it), the open ones, the index's pages, the
+     * drains' reserve and a spare few.
+     */
+    private void fit() {
+        policy.fitMain(mainMaximum());
+    }
+
+    private long mainMaximum() {
+        int segmentSize = pool.segmentSize();
+        long horizonSegments = (climber.horizon() + segmentSize - 1) / segmentSize + 1;
+        int openNow = open == null ? 0 : open.count();
+        long segments = pool.count() - horizonSegments - 2L * openNow - index.pageCount() - COPY_RESERVE
+                - SPARE_SEGMENTS;
+        return Math.max(0, segments) * segmentSize;
+    }
+
+    private static int align(int value, int alignment) {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+
+    // Index callbacks ----------------------------------------------------------------------------------------
+
+    /** Matches a key under its chain's lock, and remembers what the match replaced or removed. */
+    private final class Match implements KeyIndex.Keys {
+
+        int size;
+        long expiresAt;
+
+        @Override
+        public boolean hasKey(long word, byte[] packedKey) {
+            ByteBuffer buffer = pool.get(Slot.segment(word)).buffer();
+            int offset = Slot.offset(word);
+            if (!EntryLayout.hasKey(buffer, offset, packedKey)) {
+                return false;
+            }
+            size = EntryLayout.sizeAt(buffer, offset);
+            expiresAt = EntryLayout.expiresAt(buffer, offset);
+            return true;
+        }
+    }
+
+    /** Reads a candidate entry inside the index's read section: a copy, checked against the key sought. */
+    private final class Reader implements KeyIndex.Probe {
+
+        private final byte[] packedKey;
+        byte[] copy;
+        int generation;
+
+        Reader(byte[] packedKey) {
+            this.packedKey = packedKey;
+        }
+
+        @Override
+        public boolean test(long word) {
+            int id = Slot.segment(word);
+            if (id < 0 || id >= pool.count()) {
+                return false;
+            }
+            Segment segment = pool.get(id);
+            int generationNow = segment.generation();
+            ByteBuffer buffer = segment.buffer();
+            if (buffer == null) {
+                return false;
+            }
+            byte[] read = EntryLayout.copy(buffer, Slot.offset(word), buffer.capacity());
+            if (read == null || !EntryLayout.hasKey(read, packedKey)) {
+                return false;
+            }
+            copy = read;
+            generation = generationNow;
+            return true;
+        }
+    }
+
+    // Warm restart (see WarmRestart) -------------------------------------------------------------------------
+
+    @Override
+    public void writeEntriesTo(EntrySink sink) throws IOException {
+        long nowNanos = ticker.read();
+        long nowMillis = System.currentTimeMillis();
+        byte[] key = new byte[256];
+        for (int id = 0; id < pool.count(); id++) {
+            Segment segment = pool.get(id);
+            Segment.Kind kind = segment.kind();
+            int generation = segment.generation();
+            ByteBuffer buffer = segment.buffer();
+            if (buffer == null || kind == null || kind == Segment.Kind.INDEX) {
+                continue;
+            }
+            for (int offset = 0, end = segment.used(); offset < end && segment.generation() == generation; ) {
+                byte[] copy = EntryLayout.copy(buffer, offset, end);
+                if (copy == null) {
+                    break;
+                }
+                int size = EntryLayout.sizeAt(buffer, offset);
+                int keyLength = EntryLayout.keyLength(buffer, offset);
+                if (key.length < keyLength) {
+                    key = new byte[keyLength];
+                }
+                System.arraycopy(copy, EntryLayout.HEADER, key, 0, keyLength);
+                long hash = KeyHash.of(seed, key, 0, keyLength);
+                long expiresAt = EntryLayout.expiresAt(copy);
+                if (index.at(hash, Slot.place(id, offset)) != 0 && segment.generation() == generation
+                        && !EntryLayout.expired(expiresAt, nowNanos)) {
+                    long remaining = EntryLayout.remaining(expiresAt, nowNanos);
+                    // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
+                    sink.add(EntryLayout.keyAscii(copy), EntryLayout.valueAscii(copy),
+                            remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000,
+                            segment.lastMark());
+                }
+                offset += size;
+            }
+        }
+    }
+
+    @Override
+    public int weigh(int keyLength, int valueLength) {
+        return entryCost(keyLength, valueLength);
+    }
+
+    @Override
+    public long restorableBytes() {
+        return (long) (pool.count() - COPY_RESERVE - SPARE_SEGMENTS - 4) * pool.segmentSize() * 9 / 10;
+    }
+
+    @Override
+    public void beforeRestoring(long maxWriteMark) {
+        written.accumulateAndGet(maxWriteMark, Math::max);
+    }
+
+    @Override
+    public void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis, long writeMark) {
+        long ttlNanos = expiresAtEpochMillis == 0 ? 0
+                : Math.max(1, (expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000);
+        long expiresAt = ttlNanos == 0 ? EntryLayout.NEVER : ticker.read() + ttlNanos;
+        // Unless the key was written since the store started: that entry is newer.
+        append(EntryLayout.pack(keyAscii), EntryLayout.pack(valueAscii), expiresAt, OpenSegments.ttlClass(ttlNanos),
+                false);
+    }
+
+    // Meters and tests ---------------------------------------------------------------------------------------
+
+    /** Bytes of the entries the index names. */
+    public long liveBytes() {
+        return liveBytes.sum();
+    }
+
+    /** Off-heap memory taken from the system: the segments used so far and the index's primary buckets. */
+    public long committedBytes() {
+        return pool.committedBytes() + index.primaryBytes();
+    }
+
+    /** Entries dropped because nothing else could make room (the guarantee gave way). */
+    public long forcedEvictionCount() {
+        return forced.sum();
+    }
+
+    /** Entries moved on to a main segment (read while young, or read again in main). */
+    public long movedCount() {
+        return moves.sum();
+    }
+
+    /** The share of the budget the young segments keep now. */
+    public double youngShare() {
+        return (double) climber.horizon() / budgetBytes;
+    }
+
+    public int segmentSize() {
+        return pool.segmentSize();
+    }
+
+    public int segmentCount() {
+        return pool.count();
+    }
+
+    /** Entries dropped, and segments drained, by reason (under the drain lock; read racily). */
+    private final long[] dropsByReason = new long[Reason.values().length];
+    private final long[] drainsByReason = new long[Reason.values().length];
+
+    /** What the segments hold now, for tests and simulations. */
+    String describe() {
+        long liveYoung = 0, liveMain = 0;
+        int young = 0, main = 0;
+        for (int id = 0; id < pool.count(); id++) {
+            Segment s = pool.get(id);
+            if (s.kind() == Segment.Kind.YOUNG) { young++; liveYoung += s.liveBytes(); }
+            if (s.kind() == Segment.Kind.MAIN) { main++; liveMain += s.liveBytes(); }
+        }
+        return "drops " + Arrays.toString(dropsByReason) + ", drains " + Arrays.toString(drainsByReason) + String.format(", segments %d: free %d young %d (%.2f live) main %d (%.2f live, max %d) open %d index %d; horizon %d segs",
+                pool.count(), pool.freeCount(), young, liveYoung / (double) young / pool.segmentSize(), main,
+                liveMain / (double) main / pool.segmentSize(), policy.mainMaximum() / pool.segmentSize(), open.count(),
+                index.pageCount(), climber.horizon() / pool.segmentSize());
+    }
+
+    /**
+     * What an entry of these lengths costs: its bytes in a segment, and its share of the index (an 8-byte slot in
+     * buckets of 7 slots and a link, about 70% full).
+     */
+    public static int entryCost(int keyLength, int valueLength) {
+        return EntryLayout.sizeOf(keyLength, valueLength) + INDEX_BYTES_PER_ENTRY;
+    }
+}
