@@ -33,16 +33,12 @@ ENV KVCACHE_SNAPSHOT_DIR=/data
 VOLUME /data
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7171 && printf "GET /actuator/health/liveness HTTP/1.0\r\n\r\n" >&3 && grep -q "\"UP\"" <&3'
-# The entries' bytes live off the heap (docs/memory.md): the heap, 30% of the container's memory (614 MiB of
-# 2 GiB), holds their index (at most 75% of it) and the service; direct memory, up to 1152 MiB, holds the entries'
-# pages; metaspace, code, threads and G1's structures take the rest. kvcache.max-memory's default, 1536MB, fits
-# exactly; for another container size scale MaxDirectMemorySize and KVCACHE_MAX_MEMORY with it (cluster mode keeps
-# its entries on the heap: give it -XX:MaxRAMPercentage=75 instead, docs/cluster.md). Compact object headers save
-# 4 bytes on every object. On OutOfMemoryError the process exits so that the orchestrator restarts it.
-# G1 is tuned for a full cache (docs/performance.md#latency-at-a-fixed-rate-full-and-empty): the index lives until
-# evicted, so entries are promoted at their first survival instead of being copied between survivor spaces
-# (MaxTenuringThreshold=1); a 25 ms goal keeps the young generation small enough that a pause, which scans the
-# cards dirtied in the old index, stays short; old regions are reclaimed in more, smaller mixed pauses
-# (G1MixedGCCountTarget, G1OldCSetRegionThresholdPercent), not chased to the last 10% (G1HeapWastePercent), and the
-# remark pause skips class unloading, which a service that loads its classes once never needs.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=30", "-XX:MaxDirectMemorySize=1152m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=25", "-XX:MaxTenuringThreshold=1", "-XX:G1MixedGCCountTarget=32", "-XX:G1HeapWastePercent=10", "-XX:-ClassUnloadingWithConcurrentMark", "-XX:+UnlockExperimentalVMOptions", "-XX:G1OldCSetRegionThresholdPercent=2", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
+# The entries, their index and the eviction policy's ghosts live off the heap, in direct memory (docs/memory.md): up
+# to 1568 MiB of it holds kvcache.max-memory's default of 1536MB and the JDK's and Tomcat's buffers. The heap, 6.25%
+# of the container's memory (128 MiB of 2 GiB), holds only the service (Spring, Tomcat, requests, connections):
+# a heap without entries needs no tuning for them, so G1 runs with its defaults. Metaspace, code, threads and G1's
+# structures take the rest (docs/performance.md). For another container size scale MaxDirectMemorySize and
+# KVCACHE_MAX_MEMORY with it (cluster mode keeps its entries on the heap: give it -XX:MaxRAMPercentage=75 instead,
+# docs/cluster.md). Compact object headers save 4 bytes on every object. On OutOfMemoryError the process exits so
+# that the orchestrator restarts it.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=6.25", "-XX:MaxDirectMemorySize=1568m", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]

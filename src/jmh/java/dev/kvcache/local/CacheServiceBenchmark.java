@@ -10,14 +10,16 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.kvcache.cache.CacheProperties;
-import dev.kvcache.cache.CacheService;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.kvcache.cache.CacheService;
+import dev.kvcache.cache.MemoryBudget;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +30,8 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The store alone, as the service builds it: 10,000 UUID keys with 256-character values, random gets and
- * overwriting puts. Run with bench/jmh.sh at 1 and 2 threads.
+ * overwriting puts, in a budget that holds them all (256 MB) and in one that holds a third of them (2 MB: every
+ * put's segment comes from a drain). Run with bench/jmh.sh at 1 and 2 threads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -40,6 +43,9 @@ public class CacheServiceBenchmark {
 
     private static final int KEYS = 10_000;
 
+    @Param({ "256", "2" })
+    public int budgetMegabytes;
+
     private final String[] keys = new String[KEYS];
     private final String[] values = new String[100];
     private ScheduledExecutorService maintenance;
@@ -47,11 +53,12 @@ public class CacheServiceBenchmark {
 
     @Setup
     public void fill() {
-        var settings = new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofMegabytes(256),
+        var settings = new CacheProperties(CacheProperties.Mode.LOCAL, DataSize.ofMegabytes(budgetMegabytes),
                 Duration.ofMinutes(5), Duration.ofDays(1), Duration.ofMinutes(1), 256, 256);
         maintenance = Executors.newSingleThreadScheduledExecutor();
-        cache = new CacheService(settings, new CaffeineStore(settings.maxMemory().toBytes(),
-                Ticker.systemTicker(), Runnable::run, Scheduler.forScheduledExecutorService(maintenance)));
+        cache = new CacheService(settings, new SegmentStore(MemoryBudget.unbounded(settings.maxMemory().toBytes()),
+                256, 256, Ticker.systemTicker(), Runnable::run, Scheduler.forScheduledExecutorService(maintenance),
+                42));
         var random = new SplittableRandom(42);
         for (int v = 0; v < values.length; v++) {
             StringBuilder value = new StringBuilder(256);

@@ -20,24 +20,22 @@ class CacheConfiguration {
     private static final Logger log = LoggerFactory.getLogger(CacheConfiguration.class);
 
     /**
-     * The byte budget: kvcache.max-memory, cut (with a WARN) to what the heap's share and the direct memory can
-     * hold.
+     * The byte budget: kvcache.max-memory, cut (with a WARN) to what the direct memory (local mode) or the heap's
+     * share (cluster mode) can hold.
      */
     @Bean
     MemoryBudget memoryBudget(CacheProperties properties) {
         long maxHeap = Runtime.getRuntime().maxMemory();
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
                 totalMemory(), properties.mode());
+        String room = budget.offHeap() ? "of direct memory" : "of the heap";
         if (budget.capped()) {
-            log.warn("kvcache.max-memory={} does not fit: using {} ({}% of the {} heap{})", mb(budget.configured()),
-                    mb(budget.effective()), Math.round(budget.share() * 100), mb(budget.maxHeap()),
-                    budget.offHeapRoom() == 0 ? ""
-                            : " and " + mb(budget.offHeapRoom()) + " of direct memory; see docs/memory.md");
+            log.warn("kvcache.max-memory={} does not fit: using {}, the room {} for entries ({} max heap); see "
+                    + "docs/memory.md", mb(budget.configured()), mb(budget.effective()), room, mb(budget.maxHeap()));
         }
-        log.info("Cache budget {} ({} max heap, {} of direct memory for entries), mode {}, ttl {}, keys up to {} "
-                + "and values up to {} chars", mb(budget.effective()), mb(budget.maxHeap()),
-                mb(budget.offHeapRoom()), properties.mode(), properties.ttl(), properties.maxKeyLength(),
-                properties.maxValueLength());
+        log.info("Cache budget {} {} ({} max heap), mode {}, ttl {}, keys up to {} and values up to {} chars",
+                mb(budget.effective()), room, mb(budget.maxHeap()), properties.mode(), properties.ttl(),
+                properties.maxKeyLength(), properties.maxValueLength());
         return budget;
     }
 

@@ -24,7 +24,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Local mode ({@code kvcache.mode=local}, the default): the entries in this JVM's {@link CaffeineStore}, its
+ * Local mode ({@code kvcache.mode=local}, the default): the entries in this JVM's {@link SegmentStore}, its
  * maintenance thread, warm restart, the readiness probe tied to the snapshot's load, and the off-heap meters.
  */
 @Configuration(proxyBeanMethods = false)
@@ -44,12 +44,14 @@ class LocalConfiguration {
     }
 
     @Bean
-    CaffeineStore caffeineStore(CacheProperties properties, MemoryBudget budget,
+    SegmentStore segmentStore(CacheProperties properties, MemoryBudget budget,
             ScheduledExecutorService cacheMaintenanceExecutor) {
-        // Maintenance (applying writes to the eviction policy, evicting) runs on the thread that triggers it:
-        // handing it to a pool woke a thread for nearly every put, which cost more than the work itself.
-        CaffeineStore store = new CaffeineStore(budget, Ticker.systemTicker(), Runnable::run,
-                Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor), new SecureRandom().nextLong());
+        // Maintenance (Caffeine's, and draining segments) runs on the thread that needs it: handing it to a pool
+        // woke a thread for nearly every put, which cost more than the work itself.
+        SegmentStore store = new SegmentStore(budget, properties.maxKeyLength(), properties.maxValueLength(),
+                Ticker.systemTicker(), Runnable::run, Scheduler.forScheduledExecutorService(cacheMaintenanceExecutor),
+                new SecureRandom().nextLong());
+        log.info("Segments: {} of {} bytes", store.segmentCount(), store.segmentSize());
         long interval = properties.cleanupInterval().toMillis();
         cacheMaintenanceExecutor.scheduleWithFixedDelay(store::cleanUp, interval, interval, TimeUnit.MILLISECONDS);
         return store;
@@ -57,7 +59,7 @@ class LocalConfiguration {
 
     /** Warm restart: the snapshot loaded at start, written at shutdown and every interval. */
     @Bean(initMethod = "start", destroyMethod = "close")
-    WarmRestart warmRestart(SnapshotProperties snapshots, CaffeineStore store) {
+    WarmRestart warmRestart(SnapshotProperties snapshots, SegmentStore store) {
         if (!snapshots.enabled()) {
             return WarmRestart.disabled(store);
         }
@@ -76,25 +78,25 @@ class LocalConfiguration {
         return new ReadinessGate(availability, warmRestart::loaded);
     }
 
-    /** The off-heap pages: what they hold and have taken, and what keeping them full costs. */
+    /** The segments off the heap: what they hold and have taken, and what draining them moves and forces. */
     @Bean
-    MeterBinder offHeapMetrics(CaffeineStore store) {
+    MeterBinder offHeapMetrics(SegmentStore store) {
         return registry -> {
-            Gauge.builder("cache.offheap.used", store, CaffeineStore::slabUsedBytes)
+            Gauge.builder("cache.offheap.used", store, SegmentStore::liveBytes)
                     .tag("cache", "kv").baseUnit("bytes")
-                    .description("Bytes of the off-heap chunks holding entries")
+                    .description("Bytes of the entries the index names, in their segments")
                     .register(registry);
-            Gauge.builder("cache.offheap.committed", store, CaffeineStore::slabCommittedBytes)
+            Gauge.builder("cache.offheap.committed", store, SegmentStore::committedBytes)
                     .tag("cache", "kv").baseUnit("bytes")
-                    .description("Bytes of the off-heap pages taken from the system (kept for reuse)")
+                    .description("Bytes of direct memory taken from the system for segments and the index (kept)")
                     .register(registry);
-            FunctionCounter.builder("cache.offheap.evictions", store, CaffeineStore::roomEvictionCount)
+            FunctionCounter.builder("cache.offheap.evictions", store, SegmentStore::forcedEvictionCount)
                     .tag("cache", "kv")
-                    .description("Entries evicted early because the off-heap pages held nothing but live chunks")
+                    .description("Entries dropped because nothing else could make room, the newest writes included")
                     .register(registry);
-            FunctionCounter.builder("cache.offheap.moves", store, CaffeineStore::movedChunkCount)
+            FunctionCounter.builder("cache.offheap.moves", store, SegmentStore::movedCount)
                     .tag("cache", "kv")
-                    .description("Chunks moved to another page to take back the room of freed ones")
+                    .description("Entries moved on to a main segment: read while young, or read again in main")
                     .register(registry);
         };
     }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,6 +60,8 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     static final int BUDGET_BYTES_PER_GHOST = 512;
     /** Free segments kept for the copies a drain makes, which must never wait for room. */
     static final int COPY_RESERVE = 2;
+    /** After an open segment's last entry expires, the scheduler wakes the store this much later. */
+    static final long WAKE_UP_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Segments main leaves free beside the young share, the open segments and the index: for drains under way. */
     static final int SPARE_SEGMENTS = 2;
     /** About what an entry takes of the index: an 8-byte slot in buckets of 7 slots and a link, 70% full. */
@@ -78,6 +81,10 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     private final AtomicLong mainDropped = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final ReentrantLock drainLock = new ReentrantLock();
+    private final Scheduler scheduler;
+    private final Executor executor;
+    /** When the next wake-up for open segments whose entries all expired is due (a {@code Ticker} time). */
+    private final AtomicLong wakeAt = new AtomicLong(Long.MAX_VALUE);
     @GuardedBy("drainLock")
     private byte[] scratch = new byte[256];
 
@@ -125,6 +132,8 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         }
         this.pool = new SegmentPool(segmentSize, (int) count);
         this.index = new KeyIndex(primaryBytes, segmentSize, this::takeIndexPage);
+        this.scheduler = scheduler;
+        this.executor = executor;
         this.policy = new SegmentPolicy(segmentSize, mainMaximum(), ticker, task -> {
             executor.execute(task);
             drainQueuedIfIdle();
@@ -140,6 +149,9 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         byte[] packedValue = EntryLayout.pack(value.getBytes(StandardCharsets.ISO_8859_1));
         long expiresAt = ttlNanos == 0 ? EntryLayout.NEVER : ticker.read() + ttlNanos;
         append(packedKey, packedValue, expiresAt, OpenSegments.ttlClass(ttlNanos), true);
+        if (expiresAt < wakeAt.get()) {
+            wakeUpAt(expiresAt);
+        }
     }
 
     /**
@@ -336,6 +348,29 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         Thread.yield();
     }
 
+    /**
+     * Has the scheduler wake the store at {@code at}: sealed segments expire in Caffeine, which the scheduler wakes
+     * too, but an open one whose entries have all expired (nobody writes any more) must be closed to leave.
+     */
+    private void wakeUpAt(long at) {
+        for (long due = wakeAt.get(); at < due; due = wakeAt.get()) {
+            if (wakeAt.compareAndSet(due, at)) {
+                scheduler.schedule(executor, this::wakeUp, Math.max(0, at - ticker.read()) + WAKE_UP_SLACK_NANOS,
+                        TimeUnit.NANOSECONDS);
+                return;
+            }
+        }
+    }
+
+    private void wakeUp() {
+        wakeAt.set(Long.MAX_VALUE);
+        cleanUp();
+        long next = open.earliestExpiry();
+        if (next != Long.MAX_VALUE) {
+            wakeUpAt(next);
+        }
+    }
+
     /** Drains what Caffeine queued, from its scheduled maintenance, unless a drain is under way. */
     private void drainQueuedIfIdle() {
         if (!policy.hasVictims() || drainLock.isHeldByCurrentThread() || !drainLock.tryLock()) {
@@ -358,7 +393,7 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     @GuardedBy("drainLock")
     private void drain(Victim victim) {
         Segment segment = victim.segment();
-        if (!segment.claim()) {
+        if (!segment.claim(victim.sequence())) {
             return; // drained already (a young segment both expired and past the horizon)
         }
         ByteBuffer buffer = segment.buffer();
@@ -606,9 +641,23 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         return moves.sum();
     }
 
+    /** True if the key's live entry is in a main segment (looked up without counting a read). */
+    boolean inMain(String key) {
+        byte[] packedKey = EntryLayout.packKey(key);
+        Reader reader = new Reader(packedKey);
+        long word = index.find(KeyHash.of(seed, packedKey), reader);
+        return word != 0 && pool.get(Slot.segment(word)).kind() == Segment.Kind.MAIN
+                && !EntryLayout.expired(EntryLayout.expiresAt(reader.copy), ticker.read());
+    }
+
     /** The share of the budget the young segments keep now. */
     public double youngShare() {
         return (double) climber.horizon() / budgetBytes;
+    }
+
+    /** Segments the index took for its overflow buckets. */
+    public int indexPages() {
+        return index.pageCount();
     }
 
     public int segmentSize() {

@@ -4,43 +4,47 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The budget in the containers people run: the rooms on the heap and off it, and when the budget is cut. */
+/** The budget in the containers people run: the room for entries, and when the budget is cut. */
 class MemoryBudgetTests {
 
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
 
-    /** The image on a t3.small: -XX:MaxRAMPercentage=30 (614 MiB), -XX:MaxDirectMemorySize=1152m, 2 GiB. */
+    /** The image on a t3.small: a heap of 6.25% (128 MiB), -XX:MaxDirectMemorySize=1568m, 2 GiB. */
     @Test
     void theDefaultBudgetFitsTheImageOnATwoGibContainer() {
-        long heap = (long) (2 * GIB * 0.30);
-        MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1152 * MIB, 2 * GIB, CacheProperties.Mode.LOCAL);
+        long heap = 128 * MIB;
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1568 * MIB, 2 * GIB, CacheProperties.Mode.LOCAL);
         assertThat(budget.capped()).isFalse();
         assertThat(budget.effective()).isEqualTo(1536 * MIB);
-        assertThat(budget.heapRoom()).isEqualTo((long) (heap * MemoryBudget.LOCAL_HEAP_SHARE));
-        assertThat(budget.offHeapRoom())
-                .isEqualTo(1152 * MIB - MemoryBudget.DIRECT_RESERVE - MemoryBudget.OFF_HEAP_SLACK);
-        assertThat(heap + budget.offHeapRoom() + MemoryBudget.OFF_HEAP_SLACK + MemoryBudget.NON_HEAP)
+        assertThat(budget.offHeap()).isTrue();
+        assertThat(budget.room()).isEqualTo(1568 * MIB - MemoryBudget.DIRECT_RESERVE);
+        assertThat(heap + budget.room() + MemoryBudget.DIRECT_RESERVE + MemoryBudget.NON_HEAP)
                 .as("what the JVM may take").isLessThan(2 * GIB);
     }
 
-    /** The same flags in a 1 GiB container: the off-heap room is what the container leaves, and the budget is cut. */
+    /** The same flags in a 1 GiB container: the room is what the container leaves, and the budget is cut. */
     @Test
-    void aSmallerContainerCutsTheOffHeapRoomAndTheBudget() {
-        long heap = (long) (GIB * 0.30);
-        MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1152 * MIB, GIB, CacheProperties.Mode.LOCAL);
+    void aSmallerContainerCutsTheRoomAndTheBudget() {
+        long heap = 64 * MIB;
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1568 * MIB, GIB, CacheProperties.Mode.LOCAL);
         assertThat(budget.capped()).isTrue();
-        assertThat(budget.offHeapRoom()).isEqualTo(GIB - heap - MemoryBudget.NON_HEAP - MemoryBudget.OFF_HEAP_SLACK);
-        assertThat(heap + budget.offHeapRoom() + MemoryBudget.OFF_HEAP_SLACK + MemoryBudget.NON_HEAP)
-                .isLessThanOrEqualTo(GIB);
-        assertThat(budget.effective()).isEqualTo(budget.heapRoom() + budget.offHeapRoom());
+        assertThat(budget.room()).isEqualTo(GIB - heap - MemoryBudget.NON_HEAP);
+        assertThat(budget.effective()).isEqualTo(budget.room());
+    }
+
+    /** Without -XX:MaxDirectMemorySize the direct memory may be as large as the heap: that bounds the room. */
+    @Test
+    void theDirectMemoryLimitBoundsTheRoom() {
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, 512 * MIB, 512 * MIB, 16 * GIB, CacheProperties.Mode.LOCAL);
+        assertThat(budget.effective()).isEqualTo(512 * MIB - MemoryBudget.DIRECT_RESERVE);
     }
 
     @Test
     void clusterModeKeepsEveryEntryOnTheHeap() {
         MemoryBudget budget = MemoryBudget.of(1536 * MIB, 1536 * MIB, 1536 * MIB, 2 * GIB,
                 CacheProperties.Mode.CLUSTER);
-        assertThat(budget.offHeapRoom()).isZero();
+        assertThat(budget.offHeap()).isFalse();
         assertThat(budget.effective()).isEqualTo((long) (1536 * MIB * MemoryBudget.CLUSTER_HEAP_SHARE));
     }
 }

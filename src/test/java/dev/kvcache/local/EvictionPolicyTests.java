@@ -42,9 +42,9 @@ class EvictionPolicyTests {
     void recencyWorkloadsMoveTheBudgetToTheReserveAndFrequencyWorkloadsLeaveItAtItsMinimum() {
         for (EvictionSimulator.Row row : rows) {
             switch (row.workload()) {
-                case RECENT_50, RECENT_90 -> assertThat(row.reserveShare()).as(row.workload().description)
+                case RECENT_50, RECENT_90 -> assertThat(row.youngShare()).as(row.workload().description)
                         .isGreaterThanOrEqualTo(0.5);
-                case ZIPF_09, ZIPF_11, HOT_SET_UNDER_SCAN, LOOP -> assertThat(row.reserveShare())
+                case ZIPF_09, ZIPF_11, HOT_SET_UNDER_SCAN, LOOP -> assertThat(row.youngShare())
                         .as(row.workload().description).isLessThan(0.2);
                 default -> {
                 }

@@ -15,9 +15,10 @@ import dev.kvcache.local.Workload.HitRatios;
  * Prints the hit ratio of every {@link Workload} for the service's store next to Caffeine alone, LRU and FIFO,
  * each run from an empty cache of the same capacity: over the whole run (the eviction goal's measure: from empty,
  * within 10x the capacity in traffic) and over its second half (warm). The store is the real one
- * ({@link CaffeineStore} under {@link CacheService}, as the application builds it, maintenance on the calling
- * thread, a clock that stands still), with a budget of {@code capacity} entries of 36/256 characters as its
- * weigher weighs them; so whatever the store keeps besides its entries costs it capacity, as in production.
+ * ({@link SegmentStore} under {@link CacheService}, as the application builds it, maintenance on the calling
+ * thread, a clock that stands still), with a budget of {@code capacity} entries of 36/256 characters as the store
+ * counts them (their bytes in a segment and an index slot's share); so whatever the store keeps besides its
+ * entries costs it capacity, as in production.
  *
  * <pre>bench/eviction.sh [capacity] [seed]</pre>
  */
@@ -25,9 +26,9 @@ public final class EvictionSimulator {
 
     static final int VALUE_LENGTH = 256;
 
-    /** One workload's hit ratios for each cache, and the share of the budget the store's reserve ended with. */
-    record Row(Workload workload, HitRatios service, double reserveShare, HitRatios before, HitRatios caffeine,
-            HitRatios lru, HitRatios fifo) {
+    /** One workload's hit ratios for each cache, and the budget's share the store's young segments ended with. */
+    record Row(Workload workload, HitRatios service, double youngShare, HitRatios caffeine, HitRatios lru,
+            HitRatios fifo) {
 
         /** The service against the best of the three references, by the given measure. */
         double ratio(ToDoubleFunction<HitRatios> measure) {
@@ -50,16 +51,15 @@ public final class EvictionSimulator {
 
     private static void print(String title, List<Row> rows, ToDoubleFunction<HitRatios> measure, boolean share) {
         System.out.printf("%n%s:%n%n", title);
-        System.out.println("| workload | kv-cache | entries store | Caffeine alone | LRU | FIFO | kv-cache / best |"
+        System.out.println("| workload | kv-cache | Caffeine alone | LRU | FIFO | kv-cache / best |"
                 + (share ? " young share at the end |" : ""));
-        System.out.println("|---|---|---|---|---|---|---|" + (share ? "---|" : ""));
+        System.out.println("|---|---|---|---|---|---|" + (share ? "---|" : ""));
         for (Row row : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.2f |%s%n",
+            System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.2f |%s%n",
                     row.workload().description, 100 * measure.applyAsDouble(row.service()),
-                    100 * measure.applyAsDouble(row.before()),
                     100 * measure.applyAsDouble(row.caffeine()), 100 * measure.applyAsDouble(row.lru()),
                     100 * measure.applyAsDouble(row.fifo()), row.ratio(measure),
-                    share ? String.format(Locale.ROOT, " %.0f%% |", 100 * row.reserveShare()) : "");
+                    share ? String.format(Locale.ROOT, " %.0f%% |", 100 * row.youngShare()) : "");
         }
     }
 
@@ -75,11 +75,7 @@ public final class EvictionSimulator {
         SegmentStore store = segmentStore(capacity);
         var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(),
                 Duration.ofMinutes(5)), store), "v".repeat(VALUE_LENGTH));
-        CaffeineStore before = store(capacity);
-        var beforeService = SimulatedCache.service(new CacheService(LocalCaches.settings(before.budgetBytes(),
-                Duration.ofMinutes(5)), before), "v".repeat(VALUE_LENGTH));
         return new Row(workload, workload.hitRatios(service, capacity, seed), store.youngShare(),
-                workload.hitRatios(beforeService, capacity, seed),
                 run(workload, capacity, seed, entries -> SimulatedCache.caffeineAlone(entries, entryWeight())),
                 run(workload, capacity, seed, SimulatedCache::lru),
                 run(workload, capacity, seed, SimulatedCache::fifo));
@@ -89,20 +85,13 @@ public final class EvictionSimulator {
         return workload.hitRatios(cache.apply(capacity), capacity, seed);
     }
 
-    /** Heap of one entry of the simulations' shape, as the store weighs it. */
+    /** Bytes of one entry of the simulations' shape, as the store counts them. */
     static int entryWeight() {
-        return (int) LocalCaches.entryWeight(Workload.KEY_LENGTH, VALUE_LENGTH);
+        return (int) LocalCaches.entryCost(Workload.KEY_LENGTH, VALUE_LENGTH);
     }
 
     /** The store with a budget of {@code capacity} entries of the simulations' shape, on a clock that stands. */
     static SegmentStore segmentStore(int capacity) {
-        var clock = new AtomicLong();
-        return new SegmentStore((long) capacity * SegmentStore.entryCost(Workload.KEY_LENGTH, VALUE_LENGTH),
-                clock::get);
-    }
-
-    /** The real store with a budget of {@code capacity} entries of the simulations' shape, on a clock that stands. */
-    static CaffeineStore store(int capacity) {
         var clock = new AtomicLong();
         return LocalCaches.store((long) capacity * entryWeight(), clock::get);
     }

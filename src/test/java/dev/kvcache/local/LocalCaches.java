@@ -2,15 +2,13 @@ package dev.kvcache.local;
 
 import java.time.Duration;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.kvcache.cache.CacheProperties;
 import dev.kvcache.cache.CacheService;
-import dev.kvcache.cache.MemoryBudget;
 
 import org.springframework.util.unit.DataSize;
 
-/** A local cache for tests: the real Caffeine store, maintenance on the calling thread, no scheduler. */
+/** A local cache for tests: the real segment store, maintenance on the calling thread, no scheduler. */
 public final class LocalCaches {
 
     private LocalCaches() {
@@ -21,8 +19,8 @@ public final class LocalCaches {
     }
 
     /** The store alone, as {@link #create} builds it. */
-    public static CaffeineStore store(long budgetBytes, Ticker ticker) {
-        return new CaffeineStore(budgetBytes, ticker, Runnable::run, Scheduler.disabledScheduler());
+    public static SegmentStore store(long budgetBytes, Ticker ticker) {
+        return new SegmentStore(budgetBytes, ticker);
     }
 
     /** The default settings with this budget and time to live. */
@@ -31,9 +29,8 @@ public final class LocalCaches {
                 Duration.ofDays(1), Duration.ofMinutes(1), 256, 256);
     }
 
-    /** What the store's weigher makes of an entry of these lengths (with expiry). */
-    public static long entryWeight(int keyLength, int valueLength) {
-        return new EntryWeigher(HeapLayout.current(), MemoryBudget.unbounded(Long.MAX_VALUE))
-                .weigh(keyLength, valueLength);
+    /** What an entry of these lengths costs in the store: its bytes in a segment and its share of the index. */
+    public static long entryCost(int keyLength, int valueLength) {
+        return SegmentStore.entryCost(keyLength, valueLength);
     }
 }

@@ -7,22 +7,23 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kvcache.cache.CacheService;
+import dev.kvcache.local.policy.YoungClimber;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The store's recency guarantee: the most recent writes filling {@link CaffeineStore#MIN_RESERVE_SHARE} of the
- * budget are readable until they expire or are replaced, whatever came before; and the reserve that keeps them
- * stays inside the budget, never serves an older write or an expired one. The real store, a fake clock,
- * maintenance on the calling thread.
+ * The store's recency guarantee: the most recent writes filling {@link YoungClimber#MIN_YOUNG_SHARE} of the
+ * budget are readable until they expire or are replaced, whatever came before; and the store that keeps them stays
+ * inside the budget, never serves an older write or an expired one. The real store, a fake clock, maintenance on
+ * the calling thread.
  */
 class RecencyGuaranteeTests {
 
     private static final long BUDGET = 4_000_000;
 
     private final AtomicLong nanos = new AtomicLong();
-    private final CaffeineStore store = LocalCaches.store(BUDGET, nanos::get);
+    private final SegmentStore store = LocalCaches.store(BUDGET, nanos::get);
     private final CacheService cache = new CacheService(LocalCaches.settings(BUDGET, Duration.ofMinutes(5)), store);
     private final SplittableRandom random = new SplittableRandom(11);
     private final List<String[]> writes = new ArrayList<>();
@@ -45,8 +46,8 @@ class RecencyGuaranteeTests {
     }
 
     @Test
-    void theNewestTenthIsReadableWhenCaffeineIsFullOfFrequentKeys() {
-        // A hot set read over and over: Caffeine's frequency sketch ranks every newcomer below it.
+    void theNewestTenthIsReadableWhenMainIsFullOfFrequentKeys() {
+        // A hot set read over and over: Caffeine's frequency sketch ranks every new segment below theirs.
         List<String> hot = new ArrayList<>();
         for (int i = 0; i < 3_000; i++) {
             hot.add("hot-" + i);
@@ -58,12 +59,12 @@ class RecencyGuaranteeTests {
         writeUniqueEntries(10 * BUDGET);
         assertNewestTenthReadable();
         long hotHits = hot.stream().filter(key -> cache.get(key).isPresent()).count();
-        assertThat(hotHits).as("hot keys Caffeine kept").isGreaterThan(hot.size() / 2);
+        assertThat(hotHits).as("hot keys main kept").isGreaterThan(hot.size() / 2);
     }
 
     @Test
-    void theNewestTenthIsReadableAfterReadsMovedTheBudgetToCaffeine() {
-        // Zipf-like reads of old keys push the tuner toward Caffeine; the reserve never goes below its minimum.
+    void theNewestTenthIsReadableAfterReadsMovedTheBudgetToMain() {
+        // Zipf-like reads of old keys push the tuner toward main; the young share never goes below its minimum.
         for (int i = 0; i < 200_000; i++) {
             String key = "z-" + (int) (Math.pow(random.nextDouble(), 3) * 20_000);
             if (cache.get(key).isEmpty()) {
@@ -72,13 +73,13 @@ class RecencyGuaranteeTests {
         }
         writeUniqueEntries(5 * BUDGET);
         assertNewestTenthReadable();
-        assertThat(store.reserveShare()).isGreaterThanOrEqualTo(ReserveClimber.MIN_RESERVE_SHARE);
+        assertThat(store.youngShare()).isGreaterThanOrEqualTo(YoungClimber.MIN_YOUNG_SHARE);
     }
 
     @Test
     void aKeyReadsItsNewestValueWhereverTheOlderOneIs() {
         cache.put("k", "old");
-        writeUniqueEntries(BUDGET / 40); // "old" leaves Caffeine for the reserve (rejected by its admission)
+        cache.get("k"); // read while young: "old" goes on to a main segment when its young one leaves
         cache.put("k", "new");
         for (int i = 0; i < 20; i++) {
             writeUniqueEntries(BUDGET / 40);
@@ -87,13 +88,15 @@ class RecencyGuaranteeTests {
     }
 
     @Test
-    void anOlderWriteInTheReserveNeverOutlivesANewerOneThatExpiredOrWasDeleted() {
-        writeUniqueEntries(2 * BUDGET); // full: Caffeine rejects newcomers written once
-        cache.put("expires", "old", 3_600);
-        cache.put("deleted", "old", 3_600);
-        writeUniqueEntries(BUDGET / 40);
-        assertThat(store.inReserve("expires")).isTrue();
-        assertThat(store.inReserve("deleted")).isTrue();
+    void anOlderWriteInMainNeverOutlivesANewerOneThatExpiredOrWasDeleted() {
+        writeUniqueEntries(2 * BUDGET);
+        cache.put("expires", "old"); // the floods' time to live: their segments leave as the floods' do
+        cache.put("deleted", "old");
+        cache.get("expires"); // read while young: they go on to main when their segment leaves
+        cache.get("deleted");
+        writeUniqueEntries(BUDGET * 3 / 2);
+        assertThat(store.inMain("expires")).isTrue();
+        assertThat(store.inMain("deleted")).isTrue();
         cache.put("expires", "new", 1);
         cache.put("deleted", "new");
         assertThat(cache.get("expires")).contains("new");
@@ -107,24 +110,25 @@ class RecencyGuaranteeTests {
     }
 
     @Test
-    void deleteRemovesAnEntryTheReserveHolds() {
+    void deleteRemovesAnEntryWhereverItIs() {
         writeUniqueEntries(2 * BUDGET);
-        cache.put("read", "v");
-        cache.put("unread", "v");
-        writeUniqueEntries(BUDGET / 40);
-        assertThat(store.inReserve("read")).isTrue();
-        assertThat(store.inReserve("unread")).isTrue();
-        assertThat(cache.get("read")).contains("v"); // promoted to Caffeine, and still in the reserve
-        assertThat(cache.delete("unread")).isTrue();
-        assertThat(cache.get("unread")).isEmpty();
-        assertThat(cache.delete("read")).isTrue();
-        assertThat(store.inReserve("read")).isFalse();
-        assertThat(cache.get("read")).isEmpty();
-        assertThat(cache.delete("read")).isFalse();
+        cache.put("main", "v");
+        cache.put("young", "v");
+        cache.get("main");
+        writeUniqueEntries(BUDGET * 3 / 2);
+        cache.put("young", "w");
+        assertThat(store.inMain("main")).isTrue();
+        assertThat(store.inMain("young")).isFalse();
+        assertThat(cache.delete("young")).isTrue();
+        assertThat(cache.get("young")).isEmpty();
+        assertThat(cache.delete("main")).isTrue();
+        assertThat(store.inMain("main")).isFalse();
+        assertThat(cache.get("main")).isEmpty();
+        assertThat(cache.delete("main")).isFalse();
     }
 
     @Test
-    void expiredEntriesInTheReserveAreNeitherServedNorKept() {
+    void expiredEntriesAreNeitherServedNorKept() {
         writeUniqueEntries(3 * BUDGET);
         List<String[]> newest = newestTenth();
         assertThat(cache.get(newest.get(0)[0])).isPresent();
@@ -146,7 +150,7 @@ class RecencyGuaranteeTests {
             if (choice < 4) {
                 writeUniqueEntries(1);
             }
-            else if (choice < 8 && !writes.isEmpty()) { // recent keys: reserve hits promote entries to Caffeine
+            else if (choice < 8 && !writes.isEmpty()) { // recent keys: read while young, they go on to main
                 cache.get(writes.get(writes.size() - 1 - random.nextInt(Math.min(writes.size(), 4_000)))[0]);
             }
             else {
@@ -167,18 +171,18 @@ class RecencyGuaranteeTests {
             String value = "v".repeat(random.nextInt(257));
             cache.put(key, value);
             writes.add(new String[] { key, value });
-            weighed += LocalCaches.entryWeight(key.length(), value.length());
+            weighed += LocalCaches.entryCost(key.length(), value.length());
         }
     }
 
     /** The newest writes such that less than the guaranteed share was written after each. */
     private List<String[]> newestTenth() {
-        long guaranteed = (long) (BUDGET * ReserveClimber.MIN_RESERVE_SHARE);
+        long guaranteed = (long) (BUDGET * YoungClimber.MIN_YOUNG_SHARE);
         List<String[]> newest = new ArrayList<>();
         long after = 0;
         for (int i = writes.size() - 1; i >= 0 && after < guaranteed; i--) {
             newest.add(writes.get(i));
-            after += LocalCaches.entryWeight(writes.get(i)[0].length(), writes.get(i)[1].length());
+            after += LocalCaches.entryCost(writes.get(i)[0].length(), writes.get(i)[1].length());
         }
         return newest;
     }

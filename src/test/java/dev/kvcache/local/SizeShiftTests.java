@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A full cache whose values change sizes abruptly, phase after phase: what was just written stays readable, and
- * the off-heap pages follow the sizes instead of holding on to the old ones. The real store on a small budget.
+ * the segments and the index stay within the budget whatever the sizes. The real store on a small budget.
  */
 class SizeShiftTests {
 
@@ -43,7 +43,7 @@ class SizeShiftTests {
      */
     @Test
     void everyAcknowledgedPutIsReadableAtOnceWhateverTheSizes() throws InterruptedException {
-        CaffeineStore store = LocalCaches.store(BUDGET, Ticker.systemTicker());
+        SegmentStore store = LocalCaches.store(BUDGET, Ticker.systemTicker());
         CacheService cache = new CacheService(LocalCaches.settings(BUDGET, Duration.ofHours(1)), store);
         var failures = new ConcurrentLinkedQueue<String>();
         var recent = new AtomicReferenceArray<String>(1 << 12);
@@ -65,7 +65,7 @@ class SizeShiftTests {
                     String key = key("w" + writer + "-" + n, random);
                     String value = value(key, n, length(PHASES[(int) (bytes / phaseBytes)], random), random);
                     cache.put(key, value);
-                    written.addAndGet(LocalCaches.entryWeight(key.length(), value.length()));
+                    written.addAndGet(LocalCaches.entryCost(key.length(), value.length()));
                     var back = cache.get(key);
                     readBack.increment();
                     if (back.isEmpty() || !back.get().equals(value)) {
@@ -100,17 +100,17 @@ class SizeShiftTests {
         assertThat(failures).as("failures among %d puts read back", readBack.sum()).isEmpty();
         assertThat(written.get()).as("bytes written").isGreaterThan(PHASES.length * phaseBytes / 2);
         assertThat(otherHits.sum()).isPositive();
-        assertThat(store.slabCommittedBytes()).as("off-heap pages").isLessThanOrEqualTo(pageBound());
+        assertThat(store.committedBytes()).as("off-heap memory").isLessThanOrEqualTo(BUDGET);
     }
 
     /**
      * Puts one at a time (from four threads in turn, as a server's threads would), phase after phase: once the
-     * cache is full, entries leave only when the counted memory is at the budget, nearly never because a put found
-     * no room in the pages, and the pages stay within the budget.
+     * cache is full, entries leave only when the memory in use is at the budget, never because nothing but the
+     * newest writes was left, and the segments and index stay within the budget.
      */
     @Test
-    void pagesFollowTheSizesAndEvictionWaitsForTheBudget() throws Exception {
-        CaffeineStore store = LocalCaches.store(BUDGET, Ticker.systemTicker());
+    void segmentsFollowTheSizesAndEvictionWaitsForTheBudget() throws Exception {
+        SegmentStore store = LocalCaches.store(BUDGET, Ticker.systemTicker());
         CacheService cache = new CacheService(LocalCaches.settings(BUDGET, Duration.ofHours(1)), store);
         var random = new SplittableRandom(7);
         ExecutorService[] threads = new ExecutorService[4];
@@ -122,29 +122,28 @@ class SizeShiftTests {
         long n = 0;
         for (int[][] phase : PHASES) {
             long evictionsBefore = cache.evictionCount();
-            long chunkEvictionsBefore = store.roomEvictionCount();
+            long forcedBefore = store.forcedEvictionCount();
             for (long bytes = 0; bytes < 3 * BUDGET; n++) {
                 String key = key("k" + n, random);
                 String value = value(key, n, length(phase, random), random);
                 long used = cache.weightedSize();
                 long evictions = cache.evictionCount();
                 threads[(int) (n & 3)].submit(() -> cache.put(key, value)).get();
-                bytes += LocalCaches.entryWeight(key.length(), value.length());
+                bytes += LocalCaches.entryCost(key.length(), value.length());
                 if (cache.evictionCount() > evictions) {
                     lowestAtEviction = Math.min(lowestAtEviction, used);
                     if (used < BUDGET * 0.95) {
                         evictionsEarly++;
                     }
                 }
-                assertThat(store.slabCommittedBytes()).as("off-heap pages").isLessThanOrEqualTo(pageBound());
+                assertThat(store.committedBytes()).as("off-heap memory").isLessThanOrEqualTo(BUDGET);
             }
             long evicted = cache.evictionCount() - evictionsBefore;
-            long forced = store.roomEvictionCount() - chunkEvictionsBefore;
-            System.out.printf("values %s: %d evictions, %d of them for room in the pages; %d chunks moved so far;"
-                    + " pages %d of %d bytes%n", Arrays.deepToString(phase), evicted, forced,
-                    store.movedChunkCount(), store.slabCommittedBytes(), pageBound());
-            assertThat(forced).as("evictions forced by the pages, of %d in this phase", evicted)
-                    .isLessThanOrEqualTo(evicted / 20);
+            long forced = store.forcedEvictionCount() - forcedBefore;
+            System.out.printf("values %s: %d evictions, %d of them forced; %d entries moved so far; %d bytes of "
+                    + "off-heap memory, %d held in entries; %s%n", Arrays.deepToString(phase), evicted, forced,
+                    store.movedCount(), store.committedBytes(), store.liveBytes(), store.describe());
+            assertThat(forced).as("evictions forced, of %d in this phase", evicted).isZero();
         }
         for (ExecutorService thread : threads) {
             thread.shutdown();
@@ -158,11 +157,6 @@ class SizeShiftTests {
         Thread thread = new Thread(task);
         thread.start();
         return thread;
-    }
-
-    /** The budget plus 5%, and at least a few pages for the open ones. */
-    private static long pageBound() {
-        return BUDGET + Math.max(BUDGET / 20, 8L * Slabs.PAGE_SIZE);
     }
 
     /** A key of 1 to 200 characters that starts with its unique part. */

@@ -46,8 +46,12 @@ public final class SegmentPolicy {
         FORCED
     }
 
-    /** A segment to drain, and why. */
-    public record Victim(Segment segment, Reason reason) {
+    /** An incarnation of a segment to drain, and why. */
+    public record Victim(Segment segment, long sequence, Reason reason) {
+
+        public Victim(Segment segment, Reason reason) {
+            this(segment, segment.sequence(), reason);
+        }
     }
 
     private final Cache<Long, Segment> caffeine;
@@ -216,7 +220,7 @@ public final class SegmentPolicy {
     /** Inside Caffeine's maintenance: only queues, as draining appends to segments that Caffeine will be told of. */
     private void onCaffeineRemoval(Long key, Segment segment, RemovalCause cause) {
         if (segment != null) {
-            victims.add(new Victim(segment, cause == RemovalCause.SIZE ? Reason.EVICTED : Reason.EXPIRED));
+            victims.add(new Victim(segment, key, cause == RemovalCause.SIZE ? Reason.EVICTED : Reason.EXPIRED));
         }
     }
 

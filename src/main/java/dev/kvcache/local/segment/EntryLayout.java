@@ -70,6 +70,16 @@ public final class EntryLayout {
         segment.put(offset + HEADER + packedKey.length, packedValue);
     }
 
+    /**
+     * Fills {@code size} bytes at {@code offset} (a multiple of 8, at least {@link #HEADER} + 2) with an entry no
+     * index names, expired: room reserved and then given up keeps the segment walkable.
+     */
+    static void writeFiller(ByteBuffer segment, int offset, int size) {
+        segment.putShort(offset + KEY_LENGTH, (short) 1);
+        segment.putShort(offset + VALUE_LENGTH, (short) (size - HEADER - 1));
+        segment.putLong(offset + EXPIRES_AT, Long.MIN_VALUE);
+    }
+
     public static int keyLength(ByteBuffer segment, int offset) {
         return segment.getShort(offset + KEY_LENGTH) & 0xFFFF;
     }

@@ -78,7 +78,14 @@ public final class OpenSegments {
             if (current != null) {
                 int offset = current.reserve(size);
                 if (offset >= 0) {
-                    return (long) current.id << 32 | offset;
+                    if (open.get(slot) == current) { // still this slot's: it cannot be recycled while we are in
+                        return (long) current.id << 32 | offset;
+                    }
+                    // Filled, drained and opened again for another kind or class since we read the slot: an entry
+                    // must not land there (a young write in a main segment would lose the young share's guarantee).
+                    EntryLayout.writeFiller(current.buffer(), offset, size);
+                    current.published();
+                    continue;
                 }
             }
             Segment fresh = supplier.take(kind, forCopy);
@@ -122,6 +129,18 @@ public final class OpenSegments {
                 expired.accept(current);
             }
         }
+    }
+
+    /** The earliest time at which an open segment's entries will all have expired; {@link Long#MAX_VALUE} if none. */
+    public long earliestExpiry() {
+        long earliest = Long.MAX_VALUE;
+        for (int slot = 0; slot < open.length(); slot++) {
+            Segment current = open.get(slot);
+            if (current != null && current.maxExpiry() != Long.MIN_VALUE) {
+                earliest = Math.min(earliest, current.maxExpiry());
+            }
+        }
+        return earliest;
     }
 
     /** Closes every open segment and hands each, sealed, to the sealer (a snapshot is written from sealed ones). */

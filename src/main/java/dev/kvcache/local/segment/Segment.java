@@ -27,11 +27,15 @@ public final class Segment {
         INDEX
     }
 
-    /** The states of an incarnation; a segment is drained once. */
+    /**
+     * The states of an incarnation, in the low 2 bits of {@link #status} beside its sequence number: an incarnation
+     * is drained once, and a claim meant for an earlier one fails.
+     */
     static final int FREE = 0;
     static final int OPEN = 1;
     static final int SEALED = 2;
     static final int DRAINING = 3;
+    private static final int STATE_BITS = 2;
 
     private static final int CLOSED = Integer.MAX_VALUE;
     private static final VarHandle TOP;
@@ -39,7 +43,7 @@ public final class Segment {
     private static final VarHandle MAX_EXPIRY;
     private static final VarHandle LAST_MARK;
     private static final VarHandle LIVE_BYTES;
-    private static final VarHandle STATE;
+    private static final VarHandle STATUS;
 
     static {
         try {
@@ -49,7 +53,7 @@ public final class Segment {
             MAX_EXPIRY = lookup.findVarHandle(Segment.class, "maxExpiry", long.class);
             LAST_MARK = lookup.findVarHandle(Segment.class, "lastMark", long.class);
             LIVE_BYTES = lookup.findVarHandle(Segment.class, "liveBytes", long.class);
-            STATE = lookup.findVarHandle(Segment.class, "state", int.class);
+            STATUS = lookup.findVarHandle(Segment.class, "status", long.class);
         }
         catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
@@ -63,7 +67,8 @@ public final class Segment {
 
     /** Bumped (release) each time the segment is freed: a reader that saw it change read another incarnation. */
     private volatile int generation;
-    private volatile int state;
+    /** The incarnation's sequence number and state (see {@link #SEALED}). */
+    private volatile long status;
     private volatile int top;
     private volatile int writers;
     private int end;
@@ -76,6 +81,7 @@ public final class Segment {
     private Kind kind;
     private int ttlClass;
     private Long key;
+    private long sequence;
 
     Segment(int id, int capacity) {
         this.id = id;
@@ -102,20 +108,22 @@ public final class Segment {
         this.kind = kind;
         this.ttlClass = ttlClass;
         this.key = sequence;
+        this.sequence = sequence;
         this.end = 0;
         this.maxExpiry = Long.MIN_VALUE;
         this.lastMark = 0;
         this.liveBytes = 0;
-        this.writers = 0;
+        // Not the writers' count: a writer holding this segment from its last incarnation may be counted in for
+        // an instant (its reserve fails, as the segment was closed), and counts itself out again.
         this.top = 0;
-        STATE.setRelease(this, OPEN);
+        STATUS.setRelease(this, sequence << STATE_BITS | OPEN);
     }
 
     /** Ends the incarnation: readers that named it will find a new generation. */
     void retire() {
         kind = null;
         key = null;
-        STATE.setVolatile(this, FREE);
+        STATUS.setVolatile(this, sequence << STATE_BITS | FREE);
         generation = generation + 1; // volatile write: before the memory is handed out again
         VarHandle.fullFence();
     }
@@ -180,7 +188,7 @@ public final class Segment {
                 Thread.yield();
             }
         }
-        STATE.setRelease(this, SEALED);
+        STATUS.setRelease(this, sequence << STATE_BITS | SEALED);
     }
 
     /** Where the entries end, once closed and its writers are out. */
@@ -194,13 +202,21 @@ public final class Segment {
         return at == CLOSED ? end : at;
     }
 
-    /** Claims the sealed segment for its one drain; false if another has it, or it is not sealed. */
-    public boolean claim() {
-        return STATE.compareAndSet(this, SEALED, DRAINING);
+    /**
+     * Claims incarnation {@code sequence}, sealed, for its one drain; false if another drain has it, or if the
+     * segment is not that incarnation sealed (drained already, and perhaps open again as another).
+     */
+    public boolean claim(long sequence) {
+        return STATUS.compareAndSet(this, sequence << STATE_BITS | SEALED, sequence << STATE_BITS | DRAINING);
     }
 
     public boolean sealed() {
-        return state == SEALED;
+        return (status & (1 << STATE_BITS) - 1) == SEALED;
+    }
+
+    /** The number of this incarnation: unique to it, and larger for a later one. */
+    public long sequence() {
+        return sequence;
     }
 
     /** Raises the latest expiry of its entries to {@code expiresAt}. */

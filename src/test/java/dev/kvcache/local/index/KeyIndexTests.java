@@ -68,6 +68,104 @@ class KeyIndexTests {
         }
     }
 
+    /**
+     * Threads put, find and remove keys of their own, all in a few chains (colliding hashes) that grow into overflow
+     * buckets and shrink again, while others only find: each writer always finds exactly what it last put, and a
+     * finder never sees a slot a key never had.
+     */
+    @Test
+    void concurrentWritersAndReadersInCollidingChainsNeverLoseOrInventASlot() throws Exception {
+        KeyIndex index = index(4);
+        int writers = 4;
+        int keysPerWriter = 400;
+        var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        var done = new java.util.concurrent.atomic.AtomicBoolean();
+        // place = (key, version): a slot names its key, so any slot found can be checked against its key
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            threads.add(new Thread(() -> {
+                var random = new SplittableRandom(writer);
+                long[] current = new long[keysPerWriter];
+                for (int step = 0; step < 300_000; step++) {
+                    int k = random.nextInt(keysPerWriter);
+                    long key = writer * 10_000L + k;
+                    long hash = collidingHash(key);
+                    byte[] packed = bytes(key);
+                    KeyIndex.Keys keys = (word, packedKey) -> keyOf(word) == Long.parseLong(
+                            new String(packedKey, StandardCharsets.US_ASCII));
+                    if (random.nextInt(3) > 0) {
+                        long word = Slot.word(hash, placeOf(key, step), 0);
+                        long replaced = index.put(hash, packed, word, keys);
+                        if (replaced != current[k] && !(current[k] != 0 && Slot.place(replaced) == Slot.place(current[k]))) {
+                            failures.add("put of " + key + " replaced " + replaced + ", expected " + current[k]);
+                        }
+                        current[k] = word;
+                    }
+                    else {
+                        long removed = index.remove(hash, packed, keys);
+                        if ((removed == 0) != (current[k] == 0)
+                                || removed != 0 && Slot.place(removed) != Slot.place(current[k])) {
+                            failures.add("remove of " + key + " gave " + removed + ", expected " + current[k]);
+                        }
+                        current[k] = 0;
+                    }
+                    long expected = current[k];
+                    long found = index.find(hash, word -> keyOf(word) == key);
+                    if ((found == 0) != (expected == 0) || found != 0 && Slot.place(found) != Slot.place(expected)) {
+                        failures.add("find of " + key + " gave " + found + ", expected " + expected);
+                    }
+                    if (found != 0) {
+                        index.countRead(hash, found);
+                    }
+                    if (failures.size() > 10) {
+                        return;
+                    }
+                }
+            }));
+        }
+        for (int r = 0; r < 2; r++) {
+            threads.add(new Thread(() -> {
+                var random = new SplittableRandom();
+                while (!done.get()) {
+                    long key = random.nextInt(writers) * 10_000L + random.nextInt(keysPerWriter);
+                    long found = index.find(collidingHash(key), word -> true);
+                    if (found != 0 && Slot.frequency(found) > 3) {
+                        failures.add("frequency out of range: " + found);
+                    }
+                    long exact = index.find(collidingHash(key), word -> keyOf(word) == key);
+                    if (exact != 0 && keyOf(exact) != key) {
+                        failures.add("found a slot of " + keyOf(exact) + " for " + key);
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (int i = 0; i < writers; i++) {
+            threads.get(i).join();
+        }
+        done.set(true);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(pages).as("overflow pages taken").isNotEmpty();
+    }
+
+    /** All keys in 4 primary buckets, and with 8 distinct tags: tags collide, so keys decide. */
+    private static long collidingHash(long key) {
+        return (key & 7) << 43 | (key >>> 3 & 3);
+    }
+
+    /** A place that names the key (and a version, so that two puts of it differ). */
+    private static long placeOf(long key, int version) {
+        return Slot.place((int) (key % 100_000) + 1, (version & 0x3FF) * 8);
+    }
+
+    private static long keyOf(long word) {
+        return Slot.segment(word) - 1;
+    }
+
     private static long spread(long key) {
         long x = key * 0x9E3779B97F4A7C15L;
         return x ^ x >>> 29;
