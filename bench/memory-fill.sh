@@ -11,14 +11,16 @@
 # non-zero when a check fails. TTL is set to 1h so that only memory evicts. Takes 5 to 10 minutes.
 #
 #   bench/memory-fill.sh [--memory 2g] [--cpus 2] [--factor 2] [--recent N] [--key-length 256] [--redis]
-#                        [-- extra kv-cache args]
+#                        [--memcached] [-- extra kv-cache args]
 # (--key-length: the keys' length, 256 or e.g. 36 as a UUID's; values are always 256 characters;
-#  --redis: then the same question put to Redis, bench/redis-reference.sh, for a side-by-side table)
+#  --redis: then the same question put to Redis, bench/redis-reference.sh, for a side-by-side table;
+#  --memcached: and to memcached, bench/memcached-reference.sh, for the same key length, but 250 for 256: memcached
+#  refuses longer keys; with either, a last line puts the entries each held side by side)
 # (--recent: how many of the newest wrk-written keys phase C reads; default: the guaranteed share's worth)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-memory=2g cpus=2 factor=2 recent="" port=7191 connections=32 key_length=256 redis=0
+memory=2g cpus=2 factor=2 recent="" port=7191 connections=32 key_length=256 redis=0 memcached=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --memory) memory="$2"; shift 2 ;;
@@ -27,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --recent) recent="$2"; shift 2 ;;
     --key-length) key_length="$2"; shift 2 ;;
     --redis) redis=1; shift ;;
+    --memcached) memcached=1; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -176,11 +179,35 @@ echo "| peak cgroup memory usage | $((peak_cgroup / 1048576)) MiB |"
 echo "| heap used after a full GC | $((heap_after_gc / 1048576)) MB |"
 echo "| put p99 during eviction, median / worst 10 s round | $(awk '{ a[NR] = $1 } END { printf "%.1f ms / %.1f ms", a[int((NR + 1) / 2)] / 1000, a[NR] / 1000 }' <<< "$sorted") |"
 echo
-if [[ $redis -eq 1 ]]; then
-  cleanup # the service's memory back before Redis gets the same cgroup limits
+if [[ $redis -eq 1 || $memcached -eq 1 ]]; then
+  cleanup # the service's memory back before the references get the same cgroup limits
   trap - EXIT
+fi
+held="kv-cache held $entries entries of $key_length/256 characters"
+ratio() { awk -v a="$entries" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; } # kv-cache's entries per reference's
+if [[ $redis -eq 1 ]]; then
   echo "The same container for Redis (bench/redis-reference.sh):"
-  bench/redis-reference.sh
+  bench/redis-reference.sh | tee "$out/redis-reference.txt"
+  echo
+  # its table's row for this key length, if it has one (it fills 256/256 and 36/256): the entries held
+  redis_held=$(awk -F' *[|] *' -v shape="$key_length/256" '$2 == shape { print $4 }' "$out/redis-reference.txt")
+  [[ -z "$redis_held" ]] || held="$held, Redis $redis_held (kv-cache: $(ratio "$redis_held")x)"
+fi
+if [[ $memcached -eq 1 ]]; then
+  memcached_key_length=$(( key_length > 250 ? 250 : key_length ))
+  echo "The same container for memcached (bench/memcached-reference.sh --key-length $memcached_key_length):"
+  rm -f "target/memcached-reference/result-$memcached_key_length" # never a figure of an earlier run
+  bench/memcached-reference.sh --key-length "$memcached_key_length"
+  echo
+  read -r memcached_held _ < "target/memcached-reference/result-$memcached_key_length"
+  held="$held, memcached $memcached_held of $memcached_key_length/256"
+  held="$held (kv-cache: $(ratio "$memcached_held")x)"
+fi
+if [[ $redis -eq 1 || $memcached -eq 1 ]]; then
+  # the references always run in 2g and 2 CPUs, kv-cache in what --memory and --cpus asked
+  [[ "$memory $cpus" == "2g 2" ]] && where=", in the same 2 GiB, 2-CPU cgroup" \
+    || where="; kv-cache in $memory and $cpus CPUs, the references in 2g and 2"
+  echo "$held$where"
   echo
 fi
 [[ $failures -eq 0 ]] && echo "fill: PASS" || { echo "fill: $failures check(s) FAILED" >&2; exit 1; }
