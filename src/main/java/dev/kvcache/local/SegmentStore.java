@@ -162,7 +162,8 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         int size = EntryLayout.size(packedKey.length, packedValue.length);
         long hash = KeyHash.of(seed, packedKey);
         long mark = written.addAndGet(size);
-        int frequency = climber.admits(hash) ? 1 : 0; // a key wanted again soon after it left goes on to main
+        int frequency = 0; // reads only: a key wanted again after it left is known by its ghost (drainEntry)
+        climber.returning(hash);
         long at = open.append(Segment.Kind.YOUNG, ttlClass, size, false);
         Segment segment = pool.get((int) (at >>> 32));
         int offset = (int) at;
@@ -432,7 +433,16 @@ public final class SegmentStore implements EntryStore, RestorableStore {
             }
             return;
         }
-        if (reason != Reason.FORCED && frequency > 0
+        // Read since written or moved: main keeps it. Unread and leaving young: a key that came back after a ghost
+        // goes on to main (S3-FIFO), but into a full main only unless the traffic loops (where it is worth no more
+        // than what main holds); in a loop, unread entries also fill main's room until main first fills.
+        boolean keep = frequency > 0;
+        if (young && !keep) {
+            boolean loop = climber.looping();
+            boolean room = policy.mainHasRoom();
+            keep = climber.returned(hash) && (room || !loop) || loop && room && !policy.mainFilled();
+        }
+        if (reason != Reason.FORCED && keep
                 && moveToMain(segment, buffer, offset, size, hash, place, young ? 0 : frequency - 1, expiresAt)) {
             return;
         }

@@ -9,6 +9,7 @@ import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 
 import dev.kvcache.cache.CacheService;
+import dev.kvcache.cache.EntryStore;
 import dev.kvcache.local.Workload.HitRatios;
 
 /**
@@ -73,12 +74,21 @@ public final class EvictionSimulator {
 
     static Row run(Workload workload, int capacity, long seed) {
         SegmentStore store = segmentStore(capacity);
-        var service = SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(),
-                Duration.ofMinutes(5)), store), "v".repeat(VALUE_LENGTH));
-        return new Row(workload, workload.hitRatios(service, capacity, seed), store.youngShare(),
-                run(workload, capacity, seed, entries -> SimulatedCache.caffeineAlone(entries, entryWeight())),
+        return new Row(workload, workload.hitRatios(served(store), capacity, seed), store.youngShare(),
+                run(workload, capacity, seed, EvictionSimulator::caffeineAlone),
                 run(workload, capacity, seed, SimulatedCache::lru),
                 run(workload, capacity, seed, SimulatedCache::fifo));
+    }
+
+    /** A store under the service, as the application serves it, with values of the simulations' length. */
+    static SimulatedCache served(EntryStore store) {
+        return SimulatedCache.service(new CacheService(LocalCaches.settings(store.budgetBytes(),
+                Duration.ofMinutes(5)), store), "v".repeat(VALUE_LENGTH));
+    }
+
+    /** Caffeine alone, bounded by {@code capacity} entries of the simulations' shape as the store weighs them. */
+    static SimulatedCache caffeineAlone(int capacity) {
+        return SimulatedCache.caffeineAlone(capacity, entryWeight());
     }
 
     private static HitRatios run(Workload workload, int capacity, long seed, IntFunction<SimulatedCache> cache) {

@@ -61,6 +61,7 @@ public final class SegmentPolicy {
     private final ArrayDeque<Segment> young = new ArrayDeque<>();
     private final ConcurrentLinkedQueue<Victim> victims = new ConcurrentLinkedQueue<>();
     private volatile int youngCount;
+    private volatile boolean mainFilled;
 
     /**
      * @param mainMaximum the bytes main segments may take at first
@@ -187,6 +188,16 @@ public final class SegmentPolicy {
         return eviction.getMaximum();
     }
 
+    /** True if main holds less than its maximum by a segment at least: room nobody has claimed yet. */
+    public boolean mainHasRoom() {
+        return mainBytes() + segmentSize <= eviction.getMaximum();
+    }
+
+    /** True once Caffeine evicted a main segment for room: main has been full. */
+    public boolean mainFilled() {
+        return mainFilled;
+    }
+
     /** Bytes of the main segments Caffeine holds. */
     public long mainBytes() {
         return eviction.weightedSize().orElse(0);
@@ -220,6 +231,9 @@ public final class SegmentPolicy {
     /** Inside Caffeine's maintenance: only queues, as draining appends to segments that Caffeine will be told of. */
     private void onCaffeineRemoval(Long key, Segment segment, RemovalCause cause) {
         if (segment != null) {
+            if (cause == RemovalCause.SIZE) {
+                mainFilled = true;
+            }
             victims.add(new Victim(segment, key, cause == RemovalCause.SIZE ? Reason.EVICTED : Reason.EXPIRED));
         }
     }

@@ -21,8 +21,17 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
  * <li>dropped from a main segment, stamped with how many bytes main had dropped: a miss on it within a step's worth
  * of drops would have hit with a main a step larger.</li>
  * </ul>
- * A put of a key whose ghost is there ({@link #admits}) is marked as read, so that it goes on to main when its
- * young segment leaves: a key asked for again after it left is worth keeping (S3-FIFO, Yang et al., SOSP '23).
+ * A put of a key whose ghost is there ({@link #returning}) keeps the ghost, marked, until its entry leaves the
+ * young share ({@link #returned}): a key asked for again after it left is worth keeping (S3-FIFO's ghost admission,
+ * Yang et al., SOSP '23), unless the traffic loops (below).
+ *
+ * <p><b>Returns.</b> The share of the entries young dropped unread whose key was missed again while its ghost was
+ * there: one-hit wonders keep it low (Zipf, a scan under a hot set: 0.15 at most), a loop over more keys than fit
+ * (or a scan repeated) drives it to 1, or as far as the ghosts remember. From a quarter on ({@link #looping}),
+ * coming back says nothing of a key's worth, as every key does: a returning key goes on to main only into its free
+ * room, not in place of what main holds (Caffeine's admission, which keeps the incumbent on a tie, would do the
+ * same per entry); and until main first fills, unread entries fill its room rather than leave it empty, so that
+ * the next round finds them.
  *
  * <p><b>Steps.</b> Every {@link #SAMPLE} such misses the side that would have gained more grows by a step of
  * {@link #STEP_SHARE} of the budget, or by two when the other gained at most a quarter as much. The young share may
@@ -47,6 +56,8 @@ public final class YoungClimber {
     private static final int SET_SIZE = 1 << SET_SHIFT;
     private static final long MAIN = 1L << 63;
     private static final long COUNTED = 1L << 62;
+    /** A ghost whose key was put again: kept until that entry leaves the young share. */
+    private static final long RETURNING = 1L << 61;
     private static final int STAMP_BITS = 39;
     private static final long STAMP_MASK = (1L << STAMP_BITS) - 1;
     /** Stamps count 16-byte units: 39 bits cover 8 TB of writes before they wrap, harmlessly. */
@@ -69,6 +80,10 @@ public final class YoungClimber {
     @GuardedBy("this")
     private long youngHitsAtLastStep;
     private volatile long horizon;
+    /** Entries young dropped unread, and misses on their ghosts, halved every {@code returnWindow} drops (racy). */
+    private long unreadDrops;
+    private long unreadReturns;
+    private final int returnWindow;
 
     /**
      * @param budget the bytes the shares divide
@@ -82,6 +97,7 @@ public final class YoungClimber {
         int size = Integer.highestOneBit((int) Math.min(1 << 28, Math.max(64, ghostSlots - 1)) * 2);
         this.ghosts = new long[size];
         this.indexShift = 64 - Integer.numberOfTrailingZeros(size >> SET_SHIFT);
+        this.returnWindow = Math.max(64, size / 16);
     }
 
     /** Bytes of the newest writes the young share keeps now. */
@@ -114,6 +130,18 @@ public final class YoungClimber {
     /** An entry left a young segment unread; {@code writeMark} is when it was written. */
     public void youngDropped(long hash, long writeMark) {
         record(hash, 0, writeMark);
+        if (++unreadDrops >= returnWindow) {
+            unreadDrops >>= 1;
+            unreadReturns >>= 1;
+        }
+    }
+
+    /**
+     * True while at least a quarter of the entries young dropped unread were asked for again, as far as their ghosts
+     * tell: the traffic goes round keys that young's filter drops (a loop, a scan repeated).
+     */
+    public boolean looping() {
+        return unreadDrops > 0 && 4 * unreadReturns >= unreadDrops;
     }
 
     /** An entry left a main segment unread since it was last moved; {@code droppedMark}: main's drops so far. */
@@ -121,10 +149,21 @@ public final class YoungClimber {
         record(hash, MAIN, droppedMark);
     }
 
-    /** True if a key being put has a ghost: it left not long ago and is wanted again. The ghost is spent. */
-    public boolean admits(long hash) {
+    /**
+     * A key is being put: if it has a ghost (it left not long ago and is wanted again), the ghost stays, marked and
+     * as the newest of its set, until the entry leaves the young share ({@link #returned}).
+     */
+    public void returning(long hash) {
         int at = find(hash);
-        if (at < 0) {
+        if (at >= 0 && (ghosts[at] & RETURNING) == 0) {
+            record(hash, RETURNING | COUNTED, 0);
+        }
+    }
+
+    /** True if an entry leaving the young share was put after its key's ghost (see {@link #returning}); spends it. */
+    public boolean returned(long hash) {
+        int at = find(hash);
+        if (at < 0 || (ghosts[at] & RETURNING) == 0) {
             return false;
         }
         ghosts[at] = 0;
@@ -150,6 +189,9 @@ public final class YoungClimber {
         long ghost = ghosts[at];
         ghosts[at] = ghost | COUNTED; // a ghost counts once, and stays for the put that follows a miss
         boolean main = (ghost & MAIN) != 0;
+        if (!main) {
+            unreadReturns++;
+        }
         long age = ((((main ? mainDropped : written) >>> STAMP_UNIT_SHIFT) - ghost) & STAMP_MASK)
                 << STAMP_UNIT_SHIFT;
         long horizonNow = horizon;
@@ -189,13 +231,14 @@ public final class YoungClimber {
     }
 
     /**
-     * Remembers a ghost in its set, as the newest: the set's older ghosts move up a slot and its oldest is forgotten,
-     * so that the table forgets in the order it learnt (a FIFO, as S3-FIFO's ghost queue), not by chance
-     * collisions.
+     * Remembers a ghost in its set, as the newest: the set's older ghosts move up a slot and its oldest is forgotten
+     * (or the key's older ghost, if it has one), so that the table forgets in the order it learnt (a FIFO, as
+     * S3-FIFO's ghost queue), not by chance collisions.
      */
     private void record(long hash, long kind, long mark) {
         int set = (int) (hash >>> indexShift) << SET_SHIFT;
-        System.arraycopy(ghosts, set, ghosts, set + 1, SET_SIZE - 1);
+        int at = find(hash);
+        System.arraycopy(ghosts, set, ghosts, set + 1, (at < 0 ? set + SET_SIZE - 1 : at) - set);
         ghosts[set] = kind | fingerprint(hash) << STAMP_BITS | (mark >>> STAMP_UNIT_SHIFT) & STAMP_MASK;
     }
 
@@ -212,12 +255,12 @@ public final class YoungClimber {
         return -1;
     }
 
-    /** 23 bits of the hash that the table's index does not use; never 0, so an empty slot matches nothing. */
+    /** 22 bits of the hash that the table's index does not use; never 0, so an empty slot matches nothing. */
     private static long fingerprint(long hash) {
-        return ((hash >>> 8) & 0x7FFFFF) | 1;
+        return ((hash >>> 8) & 0x3FFFFF) | 1;
     }
 
     private static long fingerprintOf(long ghost) {
-        return (ghost >>> STAMP_BITS) & 0x7FFFFF;
+        return (ghost >>> STAMP_BITS) & 0x3FFFFF;
     }
 }
