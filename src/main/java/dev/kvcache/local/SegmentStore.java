@@ -56,8 +56,8 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     static final int MIN_SEGMENTS = 24;
     /** The primary buckets of the index take this share of the budget (1/40: a slot for every 320 bytes). */
     static final int BUDGET_PER_INDEX_BYTE = 40;
-    /** One ghost per this many bytes of budget. */
-    static final int BUDGET_BYTES_PER_GHOST = 512;
+    /** One ghost (4 bytes) per this many bytes of budget: 1.6% of it. */
+    static final int BUDGET_BYTES_PER_GHOST = 256;
     /** Free segments kept for the copies a drain makes, which must never wait for room. */
     static final int COPY_RESERVE = 2;
     /** After an open segment's last entry expires, the scheduler wakes the store this much later. */
@@ -636,9 +636,9 @@ public final class SegmentStore implements EntryStore, RestorableStore {
         return liveBytes.sum();
     }
 
-    /** Off-heap memory taken from the system: the segments used so far and the index's primary buckets. */
+    /** Off-heap memory taken from the system: the segments used so far, the index's primary buckets, the ghosts. */
     public long committedBytes() {
-        return pool.committedBytes() + index.primaryBytes();
+        return pool.committedBytes() + index.primaryBytes() + climber.ghostBytes();
     }
 
     /** Entries dropped because nothing else could make room (the guarantee gave way). */

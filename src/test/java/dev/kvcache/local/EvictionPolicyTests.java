@@ -26,14 +26,11 @@ class EvictionPolicyTests {
     }
 
     @Test
-    void everyWorkloadHitsAtLeastNineTenthsOfTheBestReference() {
+    void everyWorkloadHitsNearlyAsWellAsTheBestReference() {
         for (EvictionSimulator.Row row : rows) {
-            // A loop longer than the cache is the one workload where recency is worth nothing: there the reserve's
-            // guaranteed tenth of the budget is a tenth less room for Caffeine. What is left of it hangs on how the
-            // keys' hashes fall in Caffeine's sketch: 0.76 to 0.87 over random fingerprint seeds (the store's is
-            // random in production), 0.79 to 0.81 with the tests' fixed seed (Caffeine adds randomness of its own).
-            // The segment store, not tuned for the loop yet: 0.72 there at this size.
-            double bound = row.workload() == Workload.LOOP ? 0.7 : 0.9;
+            // 0.95 to 1.02 with bench/eviction.sh 20000 1; the bound is a little below, as Caffeine alone (among the
+            // references) adds randomness of its own.
+            double bound = 0.93;
             assertThat(row.ratio(HitRatios::whole)).as(row.workload().description).isGreaterThanOrEqualTo(bound);
         }
     }

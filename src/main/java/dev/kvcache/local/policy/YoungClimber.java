@@ -1,5 +1,7 @@
 package dev.kvcache.local.policy;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
@@ -13,11 +15,11 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
  * its {@code WindowClimber}; the policy only applies what it returns.
  *
  * <p><b>Ghosts.</b> A ghost is what is remembered of an entry that was dropped: a fingerprint of its key and a
- * stamp, in a table of 8 bytes a slot where a newer ghost overwrites an older one in its slot. Two kinds:
+ * stamp, 4 bytes, in sets of 8 where the newest ghost pushes the set's oldest out. Two kinds:
  * <ul>
  * <li>dropped from a young segment that left the young share unread, stamped with its write mark: a later miss on
- * it, while it is within {@code horizon + step} bytes of the newest write, would have hit with a horizon a step
- * larger;</li>
+ * it, while it is within a step of the young share's span (at least the horizon) of the newest write, would have
+ * hit with a young share a step larger;</li>
  * <li>dropped from a main segment, stamped with how many bytes main had dropped: a miss on it within a step's worth
  * of drops would have hit with a main a step larger.</li>
  * </ul>
@@ -54,21 +56,30 @@ public final class YoungClimber {
     /** Ghosts are kept in sets of 8 (a cache line), oldest last. */
     private static final int SET_SHIFT = 3;
     private static final int SET_SIZE = 1 << SET_SHIFT;
-    private static final long MAIN = 1L << 63;
-    private static final long COUNTED = 1L << 62;
+    /*
+     * A ghost is an int: [main:1][counted:1][returning:1][fingerprint:21][stamp:8]. The stamp counts 1/64 of the
+     * budget (of bytes written, or dropped from main): it tells the ages the decisions look at (up to a step past
+     * the young share's span, at most about a budget) and wraps after four budgets, harmlessly.
+     */
+    private static final int MAIN = 1 << 31;
+    private static final int COUNTED = 1 << 30;
     /** A ghost whose key was put again: kept until that entry leaves the young share. */
-    private static final long RETURNING = 1L << 61;
-    private static final int STAMP_BITS = 39;
-    private static final long STAMP_MASK = (1L << STAMP_BITS) - 1;
-    /** Stamps count 16-byte units: 39 bits cover 8 TB of writes before they wrap, harmlessly. */
-    private static final int STAMP_UNIT_SHIFT = 4;
+    private static final int RETURNING = 1 << 29;
+    private static final int FINGERPRINT_SHIFT = 8;
+    private static final int FINGERPRINT_MASK = (1 << 21) - 1;
+    private static final int STAMP_MASK = 0xFF;
+    private static final int STAMPS_PER_BUDGET = 64;
 
     private final long minHorizon;
     private final long maxHorizon;
     private final long step;
-    /** Plain reads and writes: a torn or lost ghost only blurs the estimate. */
-    private final long[] ghosts;
-    private final int indexShift;
+    /** Bytes a stamp counts. */
+    private final long stampUnit;
+    /** Off the heap, as everything the budget covers; plain reads and writes: a torn or lost ghost only blurs. */
+    private final ByteBuffer ghosts;
+    private final int ghostCount;
+    /** Sets of {@link #SET_SIZE} ghosts; a hash's set is picked by its top 32 bits, scaled to their number. */
+    private final int sets;
     private final LongAdder mainHits = new LongAdder();
     private final LongAdder youngHits = new LongAdder();
     @GuardedBy("this")
@@ -87,16 +98,18 @@ public final class YoungClimber {
 
     /**
      * @param budget the bytes the shares divide
-     * @param ghostSlots about how many ghosts to remember (rounded up to a power of two, at least 64)
+     * @param ghostSlots about how many ghosts to remember (in sets of 8, at least 64)
      */
     public YoungClimber(long budget, long ghostSlots) {
         this.minHorizon = (long) (budget * MIN_YOUNG_SHARE);
         this.maxHorizon = (long) (budget * MAX_YOUNG_SHARE);
         this.step = Math.max(1, (long) (budget * STEP_SHARE));
+        this.stampUnit = Math.max(1, budget / STAMPS_PER_BUDGET);
         this.horizon = minHorizon;
-        int size = Integer.highestOneBit((int) Math.min(1 << 28, Math.max(64, ghostSlots - 1)) * 2);
-        this.ghosts = new long[size];
-        this.indexShift = 64 - Integer.numberOfTrailingZeros(size >> SET_SHIFT);
+        this.sets = (int) Math.min(1 << 25, Math.max(8, ghostSlots / SET_SIZE));
+        int size = sets * SET_SIZE;
+        this.ghosts = ByteBuffer.allocateDirect(size * Integer.BYTES).order(ByteOrder.nativeOrder());
+        this.ghostCount = size;
         this.returnWindow = Math.max(64, size / 16);
     }
 
@@ -114,9 +127,9 @@ public final class YoungClimber {
         return maxHorizon;
     }
 
-    /** Heap of the ghosts' table, which the budget covers too. */
+    /** Memory of the ghosts' table, which the budget covers too. */
     public long ghostBytes() {
-        return 16 + 8L * ghosts.length;
+        return (long) Integer.BYTES * ghostCount;
     }
 
     public void mainHit() {
@@ -155,7 +168,7 @@ public final class YoungClimber {
      */
     public void returning(long hash) {
         int at = find(hash);
-        if (at >= 0 && (ghosts[at] & RETURNING) == 0) {
+        if (at >= 0 && (ghost(at) & RETURNING) == 0) {
             record(hash, RETURNING | COUNTED, 0);
         }
     }
@@ -163,10 +176,10 @@ public final class YoungClimber {
     /** True if an entry leaving the young share was put after its key's ghost (see {@link #returning}); spends it. */
     public boolean returned(long hash) {
         int at = find(hash);
-        if (at < 0 || (ghosts[at] & RETURNING) == 0) {
+        if (at < 0 || (ghost(at) & RETURNING) == 0) {
             return false;
         }
-        ghosts[at] = 0;
+        setGhost(at, 0);
         return true;
     }
 
@@ -183,17 +196,16 @@ public final class YoungClimber {
     public void missed(long hash, long written, long youngSpan, long mainDropped, long mainWeight, long youngWeight,
             LongConsumer apply) {
         int at = find(hash);
-        if (at < 0 || (ghosts[at] & COUNTED) != 0) {
+        if (at < 0 || (ghost(at) & COUNTED) != 0) {
             return;
         }
-        long ghost = ghosts[at];
-        ghosts[at] = ghost | COUNTED; // a ghost counts once, and stays for the put that follows a miss
+        int ghost = ghost(at);
+        setGhost(at, ghost | COUNTED); // a ghost counts once, and stays for the put that follows a miss
         boolean main = (ghost & MAIN) != 0;
         if (!main) {
             unreadReturns++;
         }
-        long age = ((((main ? mainDropped : written) >>> STAMP_UNIT_SHIFT) - ghost) & STAMP_MASK)
-                << STAMP_UNIT_SHIFT;
+        long age = (((main ? mainDropped : written) / stampUnit - ghost) & STAMP_MASK) * stampUnit;
         long horizonNow = horizon;
         if (age > (main ? step : Math.max(horizonNow, youngSpan) + step)) {
             return;
@@ -235,19 +247,34 @@ public final class YoungClimber {
      * (or the key's older ghost, if it has one), so that the table forgets in the order it learnt (a FIFO, as
      * S3-FIFO's ghost queue), not by chance collisions.
      */
-    private void record(long hash, long kind, long mark) {
-        int set = (int) (hash >>> indexShift) << SET_SHIFT;
+    private void record(long hash, int kind, long mark) {
+        int set = setOf(hash);
         int at = find(hash);
-        System.arraycopy(ghosts, set, ghosts, set + 1, (at < 0 ? set + SET_SIZE - 1 : at) - set);
-        ghosts[set] = kind | fingerprint(hash) << STAMP_BITS | (mark >>> STAMP_UNIT_SHIFT) & STAMP_MASK;
+        for (int i = at < 0 ? set + SET_SIZE - 1 : at; i > set; i--) {
+            setGhost(i, ghost(i - 1));
+        }
+        setGhost(set, kind | fingerprint(hash) << FINGERPRINT_SHIFT | (int) (mark / stampUnit) & STAMP_MASK);
+    }
+
+    /** The first slot of the hash's set: its top 32 bits, which the fingerprint does not use, scaled. */
+    private int setOf(long hash) {
+        return (int) (((hash >>> 32) * sets) >>> 32) << SET_SHIFT;
+    }
+
+    private int ghost(int at) {
+        return ghosts.getInt(at << 2);
+    }
+
+    private void setGhost(int at, int ghost) {
+        ghosts.putInt(at << 2, ghost);
     }
 
     /** Where the hash's ghost is, or -1. */
     private int find(long hash) {
-        int set = (int) (hash >>> indexShift) << SET_SHIFT;
-        long fingerprint = fingerprint(hash);
+        int set = setOf(hash);
+        int fingerprint = fingerprint(hash);
         for (int at = set; at < set + SET_SIZE; at++) {
-            long ghost = ghosts[at];
+            int ghost = ghost(at);
             if (ghost != 0 && fingerprintOf(ghost) == fingerprint) {
                 return at;
             }
@@ -255,12 +282,12 @@ public final class YoungClimber {
         return -1;
     }
 
-    /** 22 bits of the hash that the table's index does not use; never 0, so an empty slot matches nothing. */
-    private static long fingerprint(long hash) {
-        return ((hash >>> 8) & 0x3FFFFF) | 1;
+    /** 21 bits of the hash that the choice of set does not use; never 0, so an empty slot matches nothing. */
+    private static int fingerprint(long hash) {
+        return (int) (hash >>> 8) & FINGERPRINT_MASK | 1;
     }
 
-    private static long fingerprintOf(long ghost) {
-        return (ghost >>> STAMP_BITS) & 0x3FFFFF;
+    private static int fingerprintOf(int ghost) {
+        return ghost >>> FINGERPRINT_SHIFT & FINGERPRINT_MASK;
     }
 }
