@@ -80,12 +80,16 @@ health() { curl -s -o /dev/null -w '%{http_code}' "localhost:$port/actuator/heal
 sampler=$!
 
 budget=$(metric cache.memory.budget)
-empty_used=$(metric cache.memory.used) # the store's own structures: the eviction tuner's ghost table
+"$java_home/bin/jcmd" "$java_pid" GC.run >/dev/null
+sleep 1
+heap_empty=$(metric jvm.memory.used area:heap) # the heap of an empty cache, after a full GC
+# What an entry costs: its bytes in a segment (cache.offheap.used counts the entries the index names) and its
+# share of the index (an 8-byte slot, buckets about 70% full: 12 bytes).
 entry=$(( $(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' \
   -d "{\"key\":\"probe-$(printf "%0$((key_length - 6))d" 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
-  sleep 1; metric cache.memory.used) - empty_used )) # the weighted size settles after Caffeine's maintenance
-echo "fill: effective budget $((budget / 1048576)) MB; a $key_length/256 entry weighs $entry bytes;"\
-  "$(grep -o 'max heap' "$log" >/dev/null && grep -o 'Cache budget .*max heap' "$log")"
+  metric cache.offheap.used) + 12 ))
+echo "fill: effective budget $((budget / 1048576)) MB; a $key_length/256 entry costs $entry bytes;"\
+  "$(grep -o 'Cache budget .*max heap)' "$log")"
 
 written=0
 fill() { # mode from to seconds → "rps p50 p99 errors requests"
@@ -132,7 +136,7 @@ used=$(metric cache.memory.used)
 check "phase B: $written puts in all (${factor}x the budget), no errors" [ "$put_errors" -eq 0 ]
 check "phase B: health UP after every round" [ "$rounds_unhealthy" -eq 0 ]
 check "phase B: evictions counted ($(metric cache.evictions))" [ "$(metric cache.evictions)" -gt 0 ]
-check "phase B: weighted size within the budget ($((used / 1048576)) of $((budget / 1048576)) MB)" [ "$used" -le "$budget" ]
+check "phase B: memory in use within the budget ($((used / 1048576)) of $((budget / 1048576)) MB)" [ "$used" -le "$budget" ]
 
 # C. The most recent writes all hit: the guaranteed share (10% of the budget; 2% off for the entry's size, and the
 # writes wrk had in flight), then fresh keys put and read back one at a time, as a user would.
@@ -170,13 +174,14 @@ echo "| figure | value |"
 echo "|---|---|"
 echo "| memory limit / CPUs | $memory / $cpus |"
 echo "| effective budget | $((budget / 1048576)) MB |"
-echo "| written | $written entries of $key_length/256 chars ($(( written * entry / 1048576 )) MB weighed, ${factor}x the budget) |"
-echo "| entries held at the end | $entries ($((used / 1048576)) MB weighed) |"
+echo "| written | $written entries of $key_length/256 chars ($(( written * entry / 1048576 )) MB, ${factor}x the budget) |"
+echo "| entries held at the end | $entries ($((used / 1048576)) MB in use: segments, index, ghosts) |"
 echo "| evictions | $(metric cache.evictions) |"
 echo "| newest keys read back | $recent of $recent (the guaranteed share); 2000 fresh keys put one by one: $fresh_hits hits |"
 echo "| peak RSS of the JVM | $((peak_rss / 1048576)) MiB |"
 echo "| peak cgroup memory usage | $((peak_cgroup / 1048576)) MiB |"
-echo "| heap used after a full GC | $((heap_after_gc / 1048576)) MB |"
+echo "| heap used after a full GC | $((heap_after_gc / 1048576)) MB, $((heap_empty / 1048576)) MB empty:" \
+  "$(awk -v f="$heap_after_gc" -v e="$heap_empty" -v n="$entries" 'BEGIN { printf "%.1f", (f - e) / n }') bytes an entry held |"
 echo "| put p99 during eviction, median / worst 10 s round | $(awk '{ a[NR] = $1 } END { printf "%.1f ms / %.1f ms", a[int((NR + 1) / 2)] / 1000, a[NR] / 1000 }' <<< "$sorted") |"
 echo
 if [[ $redis -eq 1 || $memcached -eq 1 ]]; then

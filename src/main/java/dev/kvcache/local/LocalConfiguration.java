@@ -10,6 +10,8 @@ import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.kvcache.cache.CacheProperties;
 import dev.kvcache.cache.MemoryBudget;
+import dev.kvcache.local.restart.SnapshotProperties;
+import dev.kvcache.local.restart.WarmRestart;
 import dev.kvcache.system.ReadinessGate;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -3,7 +3,13 @@ package dev.kvcache.local;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,9 +31,11 @@ import dev.kvcache.local.policy.SegmentPolicy.Victim;
 import dev.kvcache.local.policy.YoungClimber;
 import dev.kvcache.local.segment.EntryLayout;
 import dev.kvcache.local.segment.OpenSegments;
+import dev.kvcache.local.segment.PackedAscii;
 import dev.kvcache.local.segment.Segment;
 import dev.kvcache.local.segment.SegmentPool;
-import dev.kvcache.snapshot.EntrySink;
+import dev.kvcache.snapshot.SegmentSink;
+import dev.kvcache.snapshot.SnapshotSegment;
 
 /**
  * The local store, with no Java object per entry: entries are appended to segments of off-heap memory (a log), a
@@ -41,11 +49,12 @@ import dev.kvcache.snapshot.EntrySink;
  * the index still names is moved on to a main segment, or dropped, as the policy says) and then reused. Draining
  * happens when a put needs a segment and none is free, one drain at a time, by the thread that needs the room.
  *
- * <p>Locks, in the order they may be taken: {@link #drainLock}; then an open segment's lock, an index chain's lock
- * or Caffeine's, none of which is held while another is taken. Room is never made (a drain never starts) while any
- * of these is held; a drain's copies come from segments kept free for them ({@link #COPY_RESERVE}).
+ * <p>Locks, in the order they may be taken: a young open segment's lock (held while a fresh segment is taken, and
+ * room made for it); {@link #drainLock}; then a main open segment's lock, an index chain's lock or Caffeine's, none
+ * of which is held while another is taken. A drain's copies come from segments kept free for them
+ * ({@link #COPY_RESERVE}): a drain never waits for room.
  */
-public final class SegmentStore implements EntryStore, RestorableStore {
+public final class SegmentStore implements EntryStore {
 
     /** Segments a budget is cut into (at least): the granularity of eviction. */
     static final int SEGMENTS_PER_BUDGET = 1024;
@@ -273,9 +282,11 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     @Override
     public void cleanUp() {
         policy.cleanUp();
+        List<Segment> expired = new ArrayList<>(); // closed before the drain lock is taken: slots' locks come first
+        open.closeExpired(ticker.read(), expired::add);
         drainLock.lock();
         try {
-            open.closeExpired(ticker.read(), segment -> drain(new Victim(segment, Reason.EXPIRED)));
+            expired.forEach(segment -> drain(new Victim(segment, Reason.EXPIRED)));
             for (Victim victim; (victim = policy.nextVictim(Long.MIN_VALUE, 0)) != null; ) {
                 drain(victim);
             }
@@ -565,62 +576,221 @@ public final class SegmentStore implements EntryStore, RestorableStore {
 
     // Warm restart (see WarmRestart) -------------------------------------------------------------------------
 
-    @Override
-    public void writeEntriesTo(EntrySink sink) throws IOException {
-        long nowNanos = ticker.read();
-        long nowMillis = System.currentTimeMillis();
-        byte[] key = new byte[256];
+    /**
+     * Hands every segment to the sink, each with the entries of it the index names and that have not expired, their
+     * expiry as a Unix time in milliseconds (0: never): main segments, then young ones from the newest to the
+     * oldest, so that a smaller budget restores what it can keep first. The open segments are closed first (a few
+     * partly filled segments, drained in turn), and every closed one is read once its writers are out, whether or
+     * not it has reached the policy yet. The store goes on serving meanwhile: what is written after the start may be
+     * left out, a segment drained while it is copied is, and an entry moved meanwhile may be in twice (the first
+     * restored stays).
+     */
+    public void writeSegmentsTo(SegmentSink sink) throws IOException {
+        open.sealAll();
+        long start = sequence.get(); // segments opened from now on hold writes after the snapshot's start
+        List<Segment> segments = new ArrayList<>();
+        List<Segment> young = new ArrayList<>();
         for (int id = 0; id < pool.count(); id++) {
             Segment segment = pool.get(id);
             Segment.Kind kind = segment.kind();
-            int generation = segment.generation();
-            ByteBuffer buffer = segment.buffer();
-            if (buffer == null || kind == null || kind == Segment.Kind.INDEX) {
-                continue;
+            if (kind != null && kind != Segment.Kind.INDEX && segment.closed()) {
+                (kind == Segment.Kind.MAIN ? segments : young).add(segment);
             }
-            for (int offset = 0, end = segment.used(); offset < end && segment.generation() == generation; ) {
-                byte[] copy = EntryLayout.copy(buffer, offset, end);
-                if (copy == null) {
-                    break;
-                }
-                int size = EntryLayout.sizeAt(buffer, offset);
+        }
+        young.sort(Comparator.comparingLong(Segment::sequence).reversed()); // the newest first
+        segments.addAll(young);
+        ByteBuffer out = ByteBuffer.allocateDirect(pool.segmentSize()).order(EntryLayout.ORDER);
+        byte[] key = new byte[256];
+        for (Segment segment : segments) {
+            int generation = segment.generation();
+            segment.waitForWriters();
+            Segment.Kind kind = segment.kind();
+            ByteBuffer buffer = segment.buffer();
+            long nowNanos = ticker.read();
+            long nowMillis = System.currentTimeMillis();
+            out.clear();
+            int count = 0;
+            for (int offset = 0, end = segment.end(); offset < end && segment.generation() == generation; ) {
                 int keyLength = EntryLayout.keyLength(buffer, offset);
+                int size = EntryLayout.sizeAt(buffer, offset);
                 if (key.length < keyLength) {
                     key = new byte[keyLength];
                 }
-                System.arraycopy(copy, EntryLayout.HEADER, key, 0, keyLength);
-                long hash = KeyHash.of(seed, key, 0, keyLength);
-                long expiresAt = EntryLayout.expiresAt(copy);
-                if (index.at(hash, Slot.place(id, offset)) != 0 && segment.generation() == generation
-                        && !EntryLayout.expired(expiresAt, nowNanos)) {
+                buffer.get(offset + EntryLayout.HEADER, key, 0, keyLength);
+                long expiresAt = EntryLayout.expiresAt(buffer, offset);
+                if (!EntryLayout.expired(expiresAt, nowNanos) && wasLive(key, keyLength, segment.id, offset, start)) {
                     long remaining = EntryLayout.remaining(expiresAt, nowNanos);
+                    int at = out.position();
+                    out.put(at, buffer, offset, size).position(at + size);
                     // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
-                    sink.add(EntryLayout.keyAscii(copy), EntryLayout.valueAscii(copy),
-                            remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000,
-                            segment.lastMark());
+                    EntryLayout.setExpiresAt(out, at, remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000);
+                    count++;
                 }
                 offset += size;
+            }
+            if (segment.generation() == generation && kind != null && count > 0) {
+                sink.addSegment(out.flip(), count, kind.ordinal(), segment.ttlClass(), segment.lastMark());
             }
         }
     }
 
-    @Override
+    /**
+     * True if the entry at this place was the key's live one when a snapshot started: the index names it, or it
+     * names a newer one in a segment opened since the start (an overwrite or a move that the snapshot misses).
+     */
+    private boolean wasLive(byte[] key, int keyLength, int segment, int offset, long start) {
+        long hash = KeyHash.of(seed, key, 0, keyLength);
+        if (index.at(hash, Slot.place(segment, offset)) != 0) {
+            return true;
+        }
+        long current = index.find(hash, new Reader(Arrays.copyOf(key, keyLength)));
+        return current != 0 && pool.get(Slot.segment(current)).sequence() > start;
+    }
+
+    /**
+     * Restores the segments of a snapshot, from the reader's thread, into an empty store (readiness is down): each
+     * entry is appended to a segment of its kind and class and filed in the index, unless its key was written since
+     * the store started, or it expired. The young segments join the FIFO in their order when
+     * {@link Restore#finish} is called.
+     */
+    public Restore restoring() {
+        return new Restore();
+    }
+
+    /** A restore under way (see {@link #restoring}); one thread at a time. */
+    public final class Restore {
+
+        private final Map<Integer, Segment> current = new HashMap<>();
+        private final List<Segment> young = new ArrayList<>();
+        private final List<Segment> main = new ArrayList<>();
+        private long entries;
+        private long chars;
+        private long expired;
+        private boolean full;
+
+        /** Restores one segment of a snapshot; false once the store is full (what follows is left out). */
+        public boolean add(SnapshotSegment frame) {
+            if (full) {
+                return false;
+            }
+            Segment.Kind kind = frame.kind() == Segment.Kind.MAIN.ordinal() ? Segment.Kind.MAIN : Segment.Kind.YOUNG;
+            ByteBuffer in = frame.entries();
+            long nowNanos = ticker.read();
+            long nowMillis = System.currentTimeMillis();
+            written.accumulateAndGet(frame.lastMark(), Math::max);
+            for (int i = 0, offset = 0; i < frame.count(); i++) {
+                int keyLength = EntryLayout.keyLength(in, offset);
+                int valueLength = EntryLayout.valueLength(in, offset);
+                int size = EntryLayout.size(keyLength, valueLength);
+                long expiresAtMillis = EntryLayout.expiresAt(in, offset);
+                if (expiresAtMillis != 0 && expiresAtMillis <= nowMillis) {
+                    expired++;
+                }
+                else if (!restore(kind, frame.ttlClass(), frame.lastMark(), in, offset, size,
+                        expiresAtMillis == 0 ? EntryLayout.NEVER : nowNanos + (expiresAtMillis - nowMillis) * 1_000_000)) {
+                    full = true;
+                    return false;
+                }
+                offset += size;
+            }
+            return true;
+        }
+
+        private boolean restore(Segment.Kind kind, int ttlClass, long lastMark, ByteBuffer in, int offset, int size,
+                long expiresAt) {
+            int slot = kind.ordinal() << 8 | ttlClass;
+            Segment segment = current.get(slot);
+            int at = segment == null ? -1 : segment.reserve(size);
+            if (at < 0) {
+                if (segment != null) {
+                    segment.seal();
+                }
+                segment = pool.take(COPY_RESERVE + SPARE_SEGMENTS + 2 * OpenSegments.TTL_CLASSES / 8);
+                if (segment == null) {
+                    return false;
+                }
+                segment.openForRestore(kind, ttlClass, sequence.incrementAndGet());
+                current.put(slot, segment);
+                (kind == Segment.Kind.MAIN ? main : young).add(segment);
+                at = segment.reserve(size);
+            }
+            try {
+                ByteBuffer buffer = segment.buffer();
+                buffer.put(at, in, offset, size);
+                EntryLayout.setExpiresAt(buffer, at, expiresAt);
+                int keyLength = EntryLayout.keyLength(buffer, at);
+                byte[] packedKey = new byte[keyLength];
+                buffer.get(at + EntryLayout.HEADER, packedKey);
+                long hash = KeyHash.of(seed, packedKey);
+                Match match = new Match();
+                if (index.putIfAbsent(hash, packedKey, Slot.word(hash, Slot.place(segment.id, at), 0), match) == 0) {
+                    segment.addLive(size);
+                    segment.raiseExpiry(expiresAt);
+                    segment.raiseMark(lastMark);
+                    liveBytes.add(size);
+                    entries++;
+                    chars += PackedAscii.charCount(packedKey, 0, keyLength)
+                            + EntryLayout.valueChars(buffer, at);
+                }
+            }
+            finally {
+                segment.published();
+            }
+            return true;
+        }
+
+        /**
+         * Seals the restored segments and hands them to the policy: main ones to Caffeine, young ones to the FIFO,
+         * oldest first (the file holds them newest first).
+         */
+        public void finish() {
+            current.values().forEach(Segment::seal);
+            main.forEach(policy::sealed);
+            Collections.reverse(young);
+            young.forEach(policy::sealed);
+            fit();
+        }
+
+        /** Entries restored. */
+        public long entries() {
+            return entries;
+        }
+
+        /** Characters of their keys and values. */
+        public long chars() {
+            return chars;
+        }
+
+        /** Entries of the snapshot that had expired. */
+        public long expired() {
+            return expired;
+        }
+
+        /** True if the store filled before the snapshot's end. */
+        public boolean full() {
+            return full;
+        }
+    }
+
+    // Snapshots of version 1, entry by entry (see WarmRestart) ------------------------------------------------
+
+    /** The bytes an entry of these lengths costs (for fitting a snapshot of entries to the budget). */
     public int weigh(int keyLength, int valueLength) {
         return entryCost(keyLength, valueLength);
     }
 
-    @Override
+    /** What the store can take in without evicting anything, for restoring a snapshot into an empty store. */
     public long restorableBytes() {
         return (long) (pool.count() - COPY_RESERVE - SPARE_SEGMENTS - 4) * pool.segmentSize() * 9 / 10;
     }
 
-    @Override
-    public void beforeRestoring(long maxWriteMark) {
-        written.accumulateAndGet(maxWriteMark, Math::max);
-    }
-
-    @Override
-    public void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis, long writeMark) {
+    /**
+     * Restores an entry read from a snapshot, unless the key was written since the store started (newer), with its
+     * expiry, converted from the snapshot's wall-clock time to this process' ticker; it counts as a new write.
+     *
+     * @param expiresAtEpochMillis when it expires; 0 for never (an entry already expired is the caller's to skip)
+     */
+    public void restore(byte[] keyAscii, byte[] valueAscii, long expiresAtEpochMillis) {
         long ttlNanos = expiresAtEpochMillis == 0 ? 0
                 : Math.max(1, (expiresAtEpochMillis - System.currentTimeMillis()) * 1_000_000);
         long expiresAt = ttlNanos == 0 ? EntryLayout.NEVER : ticker.read() + ttlNanos;
@@ -649,6 +819,14 @@ public final class SegmentStore implements EntryStore, RestorableStore {
     /** Entries moved on to a main segment (read while young, or read again in main). */
     public long movedCount() {
         return moves.sum();
+    }
+
+    /** True if the store holds a live entry for the key (looked up without counting a read). */
+    boolean holds(String key) {
+        byte[] packedKey = EntryLayout.packKey(key);
+        Reader reader = new Reader(packedKey);
+        return index.find(KeyHash.of(seed, packedKey), reader) != 0
+                && !EntryLayout.expired(EntryLayout.expiresAt(reader.copy), ticker.read());
     }
 
     /** True if the key's live entry is in a main segment (looked up without counting a read). */

@@ -4,7 +4,10 @@ package dev.kvcache.snapshot;
 final class SnapshotFormat {
 
     static final byte[] MAGIC = { (byte) 0x89, 'K', 'V', 'S', 'N', 'A', 'P', '\n' };
-    static final int VERSION = 1;
+    /** The version written; a reader reads this one and every earlier one. */
+    static final int VERSION = 2;
+    /** Version 1: blocks of entries only, one byte a character. */
+    static final int VERSION_ENTRIES = 1;
     /** magic, version, creation time, checksum. */
     static final int HEADER_SIZE = 24;
     static final int HEADER_CHECKSUM_OFFSET = 20;
@@ -13,6 +16,10 @@ final class SnapshotFormat {
     static final int FRAME_HEADER_SIZE = 16;
     static final int BLOCK = 1;
     static final int TRAILER = 2;
+    /** Version 2 on: a store's segment, its entries as the segment lays them out. */
+    static final int SEGMENT = 3;
+    /** A segment frame's body starts with: kind (u8), TTL class (u8), two reserved zero bytes, reserved u32, last mark (i64). */
+    static final int SEGMENT_META_SIZE = 16;
     /** Entries and entry bytes, two longs. */
     static final int TRAILER_BODY_SIZE = 16;
 

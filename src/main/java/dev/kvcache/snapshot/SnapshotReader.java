@@ -20,21 +20,30 @@ import static dev.kvcache.snapshot.SnapshotFormat.HEADER_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.MAGIC;
 import static dev.kvcache.snapshot.SnapshotFormat.MAX_BLOCK_DATA;
 import static dev.kvcache.snapshot.SnapshotFormat.MAX_LENGTH;
+import static dev.kvcache.snapshot.SnapshotFormat.SEGMENT;
+import static dev.kvcache.snapshot.SnapshotFormat.SEGMENT_META_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.TRAILER;
 import static dev.kvcache.snapshot.SnapshotFormat.TRAILER_BODY_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.VERSION;
+import static dev.kvcache.snapshot.SnapshotFormat.VERSION_ENTRIES;
 
 /**
- * Reads a snapshot block by block: each block is read whole into one direct buffer, its checksum and the
- * lengths of its entries are checked, and only then are its entries handed out. Stops at the first defect.
+ * Reads a snapshot frame by frame: each block of entries (or segment) is read whole into one direct buffer, its
+ * checksum and the lengths of its entries are checked, and only then are its entries handed out. Stops at the
+ * first defect. Reads version 1 (blocks only) and version 2 (blocks and segments).
  */
 final class SnapshotReader {
 
     private final Path file;
     private final FileChannel channel;
     private final Consumer<? super SnapshotEntry> consumer;
+    /** Takes the segments; null to pass over them (counted all the same). */
+    private final Consumer<? super SnapshotSegment> segments;
+    private final SnapshotSegment segment = new SnapshotSegment();
+    private int version;
     /** The frame being verified; no larger than the file, so that reading a small file allocates little. */
     private ByteBuffer frame;
+    private int capacity;
     private final CRC32C checksum = new CRC32C();
     private final SnapshotEntry entry = new SnapshotEntry();
     /** Where the next read starts in the file. */
@@ -44,14 +53,25 @@ final class SnapshotReader {
     private long blocks;
     private long createdAtEpochMillis;
 
-    private SnapshotReader(Path file, FileChannel channel, Consumer<? super SnapshotEntry> consumer) {
+    private SnapshotReader(Path file, FileChannel channel, Consumer<? super SnapshotEntry> consumer,
+            Consumer<? super SnapshotSegment> segments) {
         this.file = file;
         this.channel = channel;
         this.consumer = consumer;
+        this.segments = segments;
     }
 
     /** Hands the entries of every verified block to the consumer; an exception of the consumer goes to the caller. */
     static ReadResult read(Path file, Consumer<? super SnapshotEntry> consumer) {
+        return read(file, consumer, null);
+    }
+
+    /**
+     * Hands the entries of every verified block to {@code consumer} and every verified segment to {@code segments};
+     * an exception of either goes to the caller.
+     */
+    static ReadResult read(Path file, Consumer<? super SnapshotEntry> consumer,
+            Consumer<? super SnapshotSegment> segments) {
         if (Files.isDirectory(file)) {
             return defective(file, "is a directory, not a snapshot file");
         }
@@ -65,12 +85,26 @@ final class SnapshotReader {
         catch (IOException ex) {
             return defective(file, "cannot be opened: " + ex);
         }
-        SnapshotReader reader = new SnapshotReader(file, channel, consumer);
+        SnapshotReader reader = new SnapshotReader(file, channel, consumer, segments);
         try (channel) {
             return reader.readAll();
         }
         catch (IOException ex) {
             return reader.stop("reading at byte " + reader.offset + " failed: " + ex);
+        }
+    }
+
+    /** The version in a file's header, if the header verifies; else -1. */
+    static int versionOf(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            SnapshotReader reader = new SnapshotReader(file, channel, entry -> { }, null);
+            reader.frame = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            reader.capacity = HEADER_SIZE;
+            String problem = reader.readHeader();
+            return problem == null || problem.startsWith("incompatible") ? reader.version : -1;
+        }
+        catch (IOException ex) {
+            return -1;
         }
     }
 
@@ -88,7 +122,7 @@ final class SnapshotReader {
         if (size == 0) {
             return stop("empty file");
         }
-        int capacity = (int) Math.min(FRAME_HEADER_SIZE + MAX_BLOCK_DATA, Math.max(size, HEADER_SIZE));
+        capacity = (int) Math.min(FRAME_HEADER_SIZE + MAX_BLOCK_DATA, Math.max(size, HEADER_SIZE));
         frame = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
         String headerProblem = readHeader();
         if (headerProblem != null) {
@@ -105,11 +139,18 @@ final class SnapshotReader {
             int kind = frame.getInt(4);
             long length = Integer.toUnsignedLong(frame.getInt(8));
             int count = frame.getInt(12);
-            String name = kind == BLOCK ? "block " + blocks : "the trailer";
-            if (kind != BLOCK && kind != TRAILER
+            String name = kind == TRAILER ? "the trailer" : (kind == SEGMENT ? "segment " : "block ") + blocks;
+            if (kind != BLOCK && kind != TRAILER && (kind != SEGMENT || version == VERSION_ENTRIES)
                     || kind == BLOCK && length > MAX_BLOCK_DATA
+                    || kind == SEGMENT && (length < SEGMENT_META_SIZE
+                            || length > SEGMENT_META_SIZE + SnapshotSegment.MAX_ENTRY_BYTES)
                     || kind == TRAILER && length != TRAILER_BODY_SIZE) {
                 return stop("damaged frame header at byte " + offset + " (kind " + kind + ", length " + length + ")");
+            }
+            if (length > capacity - FRAME_HEADER_SIZE && length < channel.size()) { // a segment: a larger buffer
+                capacity = FRAME_HEADER_SIZE + (int) length;
+                frame = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+                readAt(0, FRAME_HEADER_SIZE);
             }
             // A body longer than the buffer is longer than the file: reading what there is tells how much.
             int bodyBytes = readAt(FRAME_HEADER_SIZE, (int) Math.min(length, capacity - FRAME_HEADER_SIZE));
@@ -124,6 +165,18 @@ final class SnapshotReader {
             }
             if (kind == TRAILER) {
                 return checkTrailer(count);
+            }
+            if (kind == SEGMENT) {
+                ByteBuffer body = frame.duplicate().order(ByteOrder.LITTLE_ENDIAN)
+                        .limit(FRAME_HEADER_SIZE + (int) length).position(FRAME_HEADER_SIZE + SEGMENT_META_SIZE);
+                if (!SnapshotSegment.entriesFill(body.duplicate().order(ByteOrder.LITTLE_ENDIAN), count)) {
+                    return stop(name + " at byte " + offset + " has a valid checksum but its " + count
+                            + " entries do not fill its " + (length - SEGMENT_META_SIZE) + " bytes");
+                }
+                deliverSegment(body.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer()
+                        .order(ByteOrder.LITTLE_ENDIAN), count);
+                offset += FRAME_HEADER_SIZE + length;
+                continue;
             }
             if (!entriesFill((int) length, count)) {
                 return stop("block " + blocks + " at byte " + offset + " has a valid checksum but its " + count
@@ -151,10 +204,10 @@ final class SnapshotReader {
         if ((int) checksum.getValue() != frame.getInt(HEADER_CHECKSUM_OFFSET)) {
             return "checksum mismatch in the header";
         }
-        int version = frame.getInt(MAGIC.length);
-        if (version != VERSION) {
-            return "incompatible format version " + Integer.toUnsignedString(version) + " (this build reads version "
-                    + VERSION + ")";
+        version = frame.getInt(MAGIC.length);
+        if (version != VERSION && version != VERSION_ENTRIES) {
+            return "incompatible format version " + Integer.toUnsignedString(version) + " (this build reads versions "
+                    + VERSION_ENTRIES + " and " + VERSION + ")";
         }
         createdAtEpochMillis = frame.getLong(MAGIC.length + 4);
         offset = HEADER_SIZE;
@@ -178,6 +231,17 @@ final class SnapshotReader {
             position += ENTRY_HEADER_SIZE + (int) (keyLength + valueLength);
         }
         return position == end;
+    }
+
+    private void deliverSegment(ByteBuffer body, int count) {
+        int at = FRAME_HEADER_SIZE;
+        if (segments != null) {
+            segment.set(body, count, frame.get(at) & 0xFF, frame.get(at + 1) & 0xFF, frame.getLong(at + 8));
+            segments.accept(segment);
+        }
+        blocks++;
+        entries += count;
+        entryBytes += body.limit();
     }
 
     private void deliver(int count) {

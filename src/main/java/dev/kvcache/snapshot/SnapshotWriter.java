@@ -20,6 +20,8 @@ import static dev.kvcache.snapshot.SnapshotFormat.HEADER_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.MAGIC;
 import static dev.kvcache.snapshot.SnapshotFormat.MAX_BLOCK_DATA;
 import static dev.kvcache.snapshot.SnapshotFormat.MAX_LENGTH;
+import static dev.kvcache.snapshot.SnapshotFormat.SEGMENT;
+import static dev.kvcache.snapshot.SnapshotFormat.SEGMENT_META_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.TRAILER;
 import static dev.kvcache.snapshot.SnapshotFormat.TRAILER_BODY_SIZE;
 import static dev.kvcache.snapshot.SnapshotFormat.VERSION;
@@ -30,7 +32,7 @@ import static dev.kvcache.snapshot.SnapshotFormat.VERSION;
  * name. Closing without a commit deletes the temporary file. Not thread-safe; one writer per directory at a time,
  * which {@link Snapshots#write} ensures.
  */
-final class SnapshotWriter implements EntrySink, Closeable {
+final class SnapshotWriter implements EntrySink, SegmentSink, Closeable {
 
     private final Path temporaryFile;
     private final Path file;
@@ -42,6 +44,7 @@ final class SnapshotWriter implements EntrySink, Closeable {
     private int blockEntries;
     private long entries;
     private long entryBytes;
+    /** Frames of entries written: blocks and segments. */
     private long blocks;
     private long fileBytes;
     private boolean committed;
@@ -100,6 +103,40 @@ final class SnapshotWriter implements EntrySink, Closeable {
         blockEntries++;
         entries++;
         entryBytes += keyLength + valueLength;
+    }
+
+    @Override
+    public void addSegment(ByteBuffer segmentEntries, int count, int kind, int ttlClass, long lastMark)
+            throws IOException {
+        ByteBuffer body = segmentEntries.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (kind < 0 || kind > 255 || ttlClass < 0 || ttlClass > 255 || count < 0
+                || body.remaining() > SnapshotSegment.MAX_ENTRY_BYTES || !SnapshotSegment.entriesFill(body, count)) {
+            throw new IllegalArgumentException("not a segment: " + count + " entries in " + body.remaining()
+                    + " bytes, kind " + kind + ", class " + ttlClass);
+        }
+        if (committed) {
+            throw new IllegalStateException("The snapshot is already committed");
+        }
+        if (blockEntries > 0) {
+            writeBlock();
+        }
+        int length = SEGMENT_META_SIZE + body.remaining();
+        frame.clear().position(FRAME_HEADER_SIZE);
+        frame.put((byte) kind).put((byte) ttlClass).putShort((short) 0).putInt(0).putLong(lastMark);
+        frame.putInt(4, SEGMENT).putInt(8, length).putInt(12, count);
+        checksum.reset();
+        checksum.update(frame.flip().position(4));
+        checksum.update(body.duplicate());
+        frame.putInt(0, (int) checksum.getValue()).position(0);
+        ByteBuffer[] parts = { frame, body };
+        fileBytes += FRAME_HEADER_SIZE + length;
+        while (body.hasRemaining() || frame.hasRemaining()) {
+            channel.write(parts);
+        }
+        frame.clear().position(FRAME_HEADER_SIZE);
+        blocks++;
+        entries += count;
+        entryBytes += length - SEGMENT_META_SIZE;
     }
 
     /**

@@ -81,6 +81,30 @@ public final class Snapshots {
         }
     }
 
+    /**
+     * Writes every segment the source hands to its sink into a new snapshot of the directory, as {@link #write}
+     * writes entries: streamed, forced to disk, then renamed over the previous snapshot.
+     */
+    public static WriteSummary writeSegments(Path directory, SegmentSource source) throws IOException {
+        WRITING.lock();
+        try {
+            Files.createDirectories(directory);
+            try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK_FILE_NAME),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockOrFail(lockFile);
+                    SnapshotWriter writer = SnapshotWriter.open(directory, SnapshotFormat.MAX_BLOCK_DATA)) {
+                source.writeTo(writer);
+                return writer.commit();
+            }
+        }
+        catch (IOException ex) {
+            throw new IOException("Could not write the snapshot " + fileIn(directory) + ": " + ex, ex);
+        }
+        finally {
+            WRITING.unlock();
+        }
+    }
+
     private static FileLock lockOrFail(FileChannel lockFile) throws IOException {
         FileLock lock;
         try {
@@ -104,6 +128,20 @@ public final class Snapshots {
      */
     public static ReadResult read(Path file, Consumer<? super SnapshotEntry> consumer) {
         return SnapshotReader.read(file, consumer);
+    }
+
+    /**
+     * Reads a snapshot as {@link #read(Path, Consumer)} does, also handing each verified segment to
+     * {@code segments} (a file of version 1 has none).
+     */
+    public static ReadResult read(Path file, Consumer<? super SnapshotEntry> consumer,
+            Consumer<? super SnapshotSegment> segments) {
+        return SnapshotReader.read(file, consumer, segments);
+    }
+
+    /** The format version of a snapshot's header, or -1 if it has none that verifies (or there is no file). */
+    public static int versionOf(Path file) {
+        return SnapshotReader.versionOf(file);
     }
 
     /**

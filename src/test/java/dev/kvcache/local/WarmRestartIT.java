@@ -164,14 +164,31 @@ class WarmRestartIT {
     void aSnapshotOfAnotherVersionIsMovedAsideAndNothingLoaded() throws IOException {
         writeSnapshot(100);
         Path file = Snapshots.fileIn(directory);
-        byte[] bytes = Files.readAllBytes(file);
-        // A later format version: the version after the 8-byte magic, and the header's checksum to match.
-        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 2);
+        Files.write(file, withVersion(Files.readAllBytes(file), 3)); // a later format version
+        assertStartsEmptyAndMovedAside("incompatible format version 3");
+    }
+
+    /** A snapshot of a build before the segments, blocks of entries under version 1, loads entry by entry. */
+    @Test
+    void aSnapshotOfVersionOneStillLoads() throws IOException {
+        int entries = writeSnapshot(500);
+        Path file = Snapshots.fileIn(directory);
+        Files.write(file, withVersion(Files.readAllBytes(file), 1));
+        ServiceProcess service = start("version-one");
+        for (int i = 0; i < entries; i++) {
+            assertThat(valueOf(service.http().getKey("key-" + i))).isEqualTo(value(i));
+        }
+        assertThat(service.log()).contains("Loaded " + entries + " entries").contains("a snapshot of version 1")
+                .doesNotContain("WARN");
+    }
+
+    /** The file with another format version: the version after the 8-byte magic, and the header's checksum. */
+    private static byte[] withVersion(byte[] bytes, int version) {
+        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, version);
         var crc = new CRC32C();
         crc.update(bytes, 0, 20);
         header.putInt(20, (int) crc.getValue());
-        Files.write(file, bytes);
-        assertStartsEmptyAndMovedAside("incompatible format version 2");
+        return bytes;
     }
 
     @Test

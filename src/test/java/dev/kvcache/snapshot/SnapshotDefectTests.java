@@ -188,11 +188,11 @@ class SnapshotDefectTests {
     @Test
     void anIncompatibleVersionIsNamed() throws IOException {
         byte[] header = Arrays.copyOf(original, HEADER_SIZE);
-        ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 2);
+        ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 3);
         byte[] future = original.clone();
         System.arraycopy(withHeaderChecksum(header), 0, future, 0, HEADER_SIZE);
         TestEntry.Read read = readWith(future);
-        assertDefective(read, "incompatible format version 2 (this build reads version 1)");
+        assertDefective(read, "incompatible format version 3 (this build reads versions 1 and 2)");
         assertThat(read.entries()).isEmpty();
     }
 

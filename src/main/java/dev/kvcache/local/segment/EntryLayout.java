@@ -80,6 +80,18 @@ public final class EntryLayout {
         segment.putLong(offset + EXPIRES_AT, Long.MIN_VALUE);
     }
 
+    /** Sets the entry's expiry (a snapshot's copy holds it as a Unix time in milliseconds instead). */
+    public static void setExpiresAt(ByteBuffer segment, int offset, long expiresAt) {
+        segment.putLong(offset + EXPIRES_AT, expiresAt);
+    }
+
+    /** Characters of the entry's value. */
+    public static int valueChars(ByteBuffer segment, int offset) {
+        int length = valueLength(segment, offset);
+        int tail = segment.get(offset + HEADER + keyLength(segment, offset) + length - 1);
+        return 8 * ((length - 1 - tail) / 7) + tail;
+    }
+
     public static int keyLength(ByteBuffer segment, int offset) {
         return segment.getShort(offset + KEY_LENGTH) & 0xFFFF;
     }

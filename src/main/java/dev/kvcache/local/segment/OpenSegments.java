@@ -12,7 +12,9 @@ import java.util.function.Consumer;
  * the lock of its kind and class, and hands the full one to the {@code sealer} once its last writer is out.
  *
  * <p>A fresh segment comes from the {@link Supplier}, which may have to make room (drain another segment) for it,
- * and is taken before any lock is: nothing here is held while room is made.
+ * under the lock of its kind and class: so one writer makes room, not every writer that found the segment full.
+ * The drains that room takes append to main segments only, under a main slot's lock and with no room made then:
+ * a young slot's lock is always taken before a drain's, a main slot's after.
  */
 public final class OpenSegments {
 
@@ -88,27 +90,26 @@ public final class OpenSegments {
                     continue;
                 }
             }
-            Segment fresh = supplier.take(kind, forCopy);
-            if (fresh == null) {
-                return -1;
-            }
             Segment full = null;
             synchronized (locks[slot]) {
-                if (open.get(slot) == current) {
-                    fresh.open(kind, ttlClass, sequence.incrementAndGet());
-                    open.set(slot, fresh);
-                    if (current != null) {
-                        current.close();
-                        full = current;
-                    }
-                    else {
-                        openCount.incrementAndGet();
-                    }
-                    fresh = null;
+                if (open.get(slot) != current) {
+                    continue; // another writer replaced it: write there
                 }
-            }
-            if (fresh != null) {
-                pool.free(fresh); // another writer replaced it first
+                // Under the lock, so that one writer takes (and may make room for) the next segment, not all the
+                // writers that found this one full.
+                Segment fresh = supplier.take(kind, forCopy);
+                if (fresh == null) {
+                    return -1;
+                }
+                fresh.open(kind, ttlClass, sequence.incrementAndGet());
+                open.set(slot, fresh);
+                if (current != null) {
+                    current.close();
+                    full = current;
+                }
+                else {
+                    openCount.incrementAndGet();
+                }
             }
             if (full != null) {
                 full.awaitWriters();

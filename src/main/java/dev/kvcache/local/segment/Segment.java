@@ -172,14 +172,37 @@ public final class Segment {
         WRITERS.getAndAdd(this, -1);
     }
 
+    /**
+     * Opens a segment that no {@link OpenSegments} knows of, to restore a snapshot into: its writer reserves and
+     * publishes entries as a put does, then {@link #seal}s it.
+     */
+    public void openForRestore(Kind kind, int ttlClass, long sequence) {
+        open(kind, ttlClass, sequence);
+    }
+
+    /** Closes a segment opened with {@link #openForRestore} and waits for its writers: it is sealed. */
+    public void seal() {
+        close();
+        awaitWriters();
+    }
+
     /** Ends appending; returns where the entries end. Once, by the one who replaces it as the open segment. */
     int close() {
         end = (int) TOP.getAndSet(this, CLOSED);
         return end;
     }
 
-    /** Waits for the writers that reserved room before {@link #close}; then the bytes stay as they are. */
+    /** Waits for the writers that reserved room before {@link #close}, then marks it sealed. */
     void awaitWriters() {
+        waitForWriters();
+        STATUS.setRelease(this, sequence << STATE_BITS | SEALED);
+    }
+
+    /**
+     * Waits for the writers that reserved room before {@link #close}: then its bytes stay as they are (a snapshot
+     * reads a closed segment whoever seals it).
+     */
+    public void waitForWriters() {
         for (int spins = 0; (int) WRITERS.getVolatile(this) != 0; spins++) {
             if (spins < 100) {
                 Thread.onSpinWait();
@@ -188,7 +211,11 @@ public final class Segment {
                 Thread.yield();
             }
         }
-        STATUS.setRelease(this, sequence << STATE_BITS | SEALED);
+    }
+
+    /** True once appending ended (it may still be waiting for writers to be sealed). */
+    public boolean closed() {
+        return top == CLOSED;
     }
 
     /** Where the entries end, once closed and its writers are out. */

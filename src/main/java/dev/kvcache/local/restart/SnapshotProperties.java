@@ -1,4 +1,4 @@
-package dev.kvcache.local;
+package dev.kvcache.local.restart;
 
 import java.time.Duration;
 
@@ -27,7 +27,7 @@ public record SnapshotProperties(@DefaultValue("") @NotNull String dir, @Default
         }
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return !dir.isBlank();
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvcache.local;
+package dev.kvcache.local.restart;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -10,7 +10,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import dev.kvcache.snapshot.EntrySink;
+import dev.kvcache.snapshot.SegmentSink;
+import dev.kvcache.local.SegmentStore;
 import dev.kvcache.snapshot.LoadCutoff;
 import dev.kvcache.snapshot.ReadResult;
 import dev.kvcache.snapshot.SnapshotEntry;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * it is logged, moved aside, and what verified before the defect is loaded. Its meters say when the last snapshot
  * was written and whether the last attempt failed.
  */
-final class WarmRestart implements AutoCloseable, MeterBinder {
+public final class WarmRestart implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(WarmRestart.class);
 
@@ -40,7 +41,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
      */
     static final long PERIODIC_BYTES_PER_SECOND = 100_000_000;
 
-    private final RestorableStore store;
+    private final SegmentStore store;
     private final Path directory;
     private final Duration interval;
     private final ScheduledExecutorService executor;
@@ -53,7 +54,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     private volatile long lastSuccessMillis;
     private volatile long lastFailureMillis;
 
-    WarmRestart(RestorableStore store, Path directory, Duration interval) {
+    public WarmRestart(SegmentStore store, Path directory, Duration interval) {
         this.store = store;
         this.directory = directory;
         this.interval = interval;
@@ -65,14 +66,14 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     }
 
     /** No snapshots ({@code kvcache.snapshot.dir} unset): nothing to load, nothing to write. */
-    static WarmRestart disabled(RestorableStore store) {
+    public static WarmRestart disabled(SegmentStore store) {
         WarmRestart none = new WarmRestart(store, null, Duration.ZERO);
         none.loaded = true;
         return none;
     }
 
     /** Starts loading the snapshot, then the periodic snapshots if an interval is set. */
-    void start() {
+    public void start() {
         if (directory == null) {
             return;
         }
@@ -88,7 +89,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     }
 
     /** True once the snapshot is loaded (or there was none, or it could not be read): the store can serve. */
-    boolean loaded() {
+    public boolean loaded() {
         return loaded;
     }
 
@@ -142,43 +143,12 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
         try {
             Path file = Snapshots.fileIn(directory);
             long started = System.nanoTime();
-            // One pass for the write marks: what fits the budget (the newest), and where this process's writes
-            // begin so that they come after every restored one.
-            LoadCutoff fit = Snapshots.findCutoff(file, store.restorableBytes(), System.currentTimeMillis(),
-                    store::weigh);
-            if (fit.scan().status() == ReadResult.Status.MISSING) {
-                log.info("No snapshot in {}: starting empty", directory);
-                restored = true;
-                return;
+            if (Snapshots.versionOf(file) == 1) {
+                loadEntries(file, started); // written by a build before the segments: entry by entry
             }
-            store.beforeRestoring(fit.maxWriteMark());
-            long[] counts = new long[3]; // entries, bytes, expired
-            long now = System.currentTimeMillis();
-            ReadResult read;
-            try (Restorer restorer = new Restorer(store)) {
-                read = Snapshots.read(file, (SnapshotEntry entry) -> {
-                    if (entry.expiredAt(now)) {
-                        counts[2]++;
-                    }
-                    else if (fit.keeps(entry.writeMark())) {
-                        restorer.add(entry.key(), entry.value(), entry.expiresAtEpochMillis(), entry.writeMark());
-                        counts[0]++;
-                        counts[1] += entry.keyLength() + entry.valueLength();
-                    }
-                });
+            else {
+                loadSegments(file, started);
             }
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            log.info("Loaded {} entries ({} bytes of keys and values) from {} in {} ms; skipped {} expired{}",
-                    counts[0], counts[1], file, millis, counts[2], fit.leftOutEntries() == 0 ? ""
-                            : String.format("; left out the %d oldest (%d bytes as weighed), which did not fit the "
-                                    + "budget", fit.leftOutEntries(), fit.leftOutWeight()));
-            if (closing) {
-                return; // cut short by the shutdown: the file is not to blame
-            }
-            if (read.defective()) {
-                setAside(read);
-            }
-            restored = true;
         }
         catch (RuntimeException ex) {
             log.warn("Could not load the snapshot in {}: {}; serving what was loaded", directory, ex.toString());
@@ -189,22 +159,93 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
         }
     }
 
+    /**
+     * Loads a snapshot of segments: each is restored whole on this thread, its entries appended to a segment and
+     * filed in the index as they come, one pass over the file. A file that holds blocks of entries instead (as tests
+     * write them) loads those entry by entry.
+     */
+    private void loadSegments(Path file, long started) {
+        SegmentStore.Restore restore = store.restoring();
+        long[] counts = new long[3]; // entries, characters and expired ones, of blocks of entries
+        long now = System.currentTimeMillis();
+        ReadResult read;
+        try (Restorer restorer = new Restorer(store)) {
+            read = Snapshots.read(file, (SnapshotEntry entry) -> {
+                if (entry.expiredAt(now)) {
+                    counts[2]++;
+                }
+                else {
+                    restorer.add(entry.key(), entry.value(), entry.expiresAtEpochMillis());
+                    counts[0]++;
+                    counts[1] += entry.keyLength() + entry.valueLength();
+                }
+            }, restore::add);
+        }
+        restore.finish();
+        if (read.status() == ReadResult.Status.MISSING) {
+            log.info("No snapshot in {}: starting empty", directory);
+            restored = true;
+            return;
+        }
+        log.info("Loaded {} entries ({} bytes of keys and values) from {} in {} ms; skipped {} expired{}",
+                restore.entries() + counts[0], restore.chars() + counts[1], file,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), restore.expired() + counts[2],
+                restore.full() ? "; left out the oldest, which did not fit the budget" : "");
+        finishLoad(read);
+    }
+
+    /** Loads a snapshot of blocks of entries (version 1), keeping the newest that fit the budget. */
+    private void loadEntries(Path file, long started) {
+        // One pass for the write marks: what fits the budget (the newest).
+        LoadCutoff fit = Snapshots.findCutoff(file, store.restorableBytes(), System.currentTimeMillis(),
+                store::weigh);
+        long[] counts = new long[3]; // entries, bytes, expired
+        long now = System.currentTimeMillis();
+        ReadResult read;
+        try (Restorer restorer = new Restorer(store)) {
+            read = Snapshots.read(file, (SnapshotEntry entry) -> {
+                if (entry.expiredAt(now)) {
+                    counts[2]++;
+                }
+                else if (fit.keeps(entry.writeMark())) {
+                    restorer.add(entry.key(), entry.value(), entry.expiresAtEpochMillis());
+                    counts[0]++;
+                    counts[1] += entry.keyLength() + entry.valueLength();
+                }
+            });
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        log.info("Loaded {} entries ({} bytes of keys and values) from {}, a snapshot of version 1, in {} ms; skipped"
+                + " {} expired{}", counts[0], counts[1], file, millis, counts[2], fit.leftOutEntries() == 0 ? ""
+                        : String.format("; left out the %d oldest (%d bytes as weighed), which did not fit the "
+                                + "budget", fit.leftOutEntries(), fit.leftOutWeight()));
+        finishLoad(read);
+    }
+
+    private void finishLoad(ReadResult read) {
+        if (closing) {
+            return; // cut short by the shutdown: the file is not to blame
+        }
+        if (read.defective()) {
+            setAside(read);
+        }
+        restored = true;
+    }
+
     /** A sink that sleeps whenever it is ahead of the given rate. */
-    private static EntrySink paced(EntrySink sink, long bytesPerSecond, long started) {
+    private static SegmentSink paced(SegmentSink sink, long bytesPerSecond, long started) {
         long[] bytes = new long[1];
-        return (key, keyOffset, keyLength, value, valueOffset, valueLength, expiresAt, writeMark) -> {
-            sink.add(key, keyOffset, keyLength, value, valueOffset, valueLength, expiresAt, writeMark);
-            bytes[0] += keyLength + valueLength;
-            if ((bytes[0] & ~0xFFFFF) != ((bytes[0] - keyLength - valueLength) & ~0xFFFFF)) { // each MiB
-                long ahead = bytes[0] * 1_000_000_000L / bytesPerSecond - (System.nanoTime() - started);
-                if (ahead > 0) {
-                    try {
-                        TimeUnit.NANOSECONDS.sleep(ahead);
-                    }
-                    catch (InterruptedException ex) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("snapshot interrupted");
-                    }
+        return (entries, count, kind, ttlClass, lastMark) -> {
+            bytes[0] += entries.remaining();
+            sink.addSegment(entries, count, kind, ttlClass, lastMark);
+            long ahead = bytes[0] * 1_000_000_000L / bytesPerSecond - (System.nanoTime() - started);
+            if (ahead > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(ahead);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("snapshot interrupted");
                 }
             }
         };
@@ -218,7 +259,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
 
         private static final int BATCH = 1024;
 
-        private final RestorableStore store;
+        private final SegmentStore store;
         private final ExecutorService inserters;
         private final Semaphore batchesInFlight;
         private Batch batch = new Batch();
@@ -229,11 +270,10 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
             final byte[][] keys = new byte[BATCH][];
             final byte[][] values = new byte[BATCH][];
             final long[] expiries = new long[BATCH];
-            final long[] writeMarks = new long[BATCH];
             int size;
         }
 
-        Restorer(RestorableStore store) {
+        Restorer(SegmentStore store) {
             this.store = store;
             int threads = Runtime.getRuntime().availableProcessors();
             this.inserters = Executors.newFixedThreadPool(threads, task -> {
@@ -244,12 +284,11 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
             this.batchesInFlight = new Semaphore(4 * threads); // bounds what is read ahead of the inserts
         }
 
-        void add(byte[] key, byte[] value, long expiresAtEpochMillis, long writeMark) {
+        void add(byte[] key, byte[] value, long expiresAtEpochMillis) {
             int i = batch.size++;
             batch.keys[i] = key;
             batch.values[i] = value;
             batch.expiries[i] = expiresAtEpochMillis;
-            batch.writeMarks[i] = writeMark;
             if (batch.size == BATCH) {
                 flush();
             }
@@ -267,7 +306,7 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
             inserters.execute(() -> {
                 try {
                     for (int i = 0; i < full.size; i++) {
-                        store.restore(full.keys[i], full.values[i], full.expiries[i], full.writeMarks[i]);
+                        store.restore(full.keys[i], full.values[i], full.expiries[i]);
                     }
                 }
                 finally {
@@ -317,9 +356,9 @@ final class WarmRestart implements AutoCloseable, MeterBinder {
     private void write(String what, long bytesPerSecond) {
         long started = System.nanoTime();
         try {
-            WriteSummary written = Snapshots.write(directory, sink -> store.writeEntriesTo(
+            WriteSummary written = Snapshots.writeSegments(directory, sink -> store.writeSegmentsTo(
                     bytesPerSecond == Long.MAX_VALUE ? sink : paced(sink, bytesPerSecond, started)));
-            log.info("{}: {} entries ({} bytes of keys and values) written to {} in {} ms", what, written.entries(),
+            log.info("{}: {} entries ({} bytes of segments) written to {} in {} ms", what, written.entries(),
                     written.entryBytes(), written.file(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             lastSuccessMillis = System.currentTimeMillis();
         }
