@@ -94,7 +94,7 @@ class LocalConfiguration {
                     .register(registry);
             FunctionCounter.builder("cache.offheap.evictions", store, SegmentStore::forcedEvictionCount)
                     .tag("cache", "kv")
-                    .description("Entries dropped because nothing else could make room, the newest writes included")
+                    .description("Entries of young segments dropped because nothing else could make room")
                     .register(registry);
             FunctionCounter.builder("cache.offheap.moves", store, SegmentStore::movedCount)
                     .tag("cache", "kv")

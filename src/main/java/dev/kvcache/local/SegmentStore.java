@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,8 @@ public final class SegmentStore implements EntryStore {
     static final int BUDGET_BYTES_PER_GHOST = 256;
     /** Free segments kept for the copies a drain makes, which must never wait for room. */
     static final int COPY_RESERVE = 2;
+    /** Drains of one put's need for room that may move entries on (see {@link #makeRoom}). */
+    static final int MOVING_DRAINS = 4;
     /** After an open segment's last entry expires, the scheduler wakes the store this much later. */
     static final long WAKE_UP_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Segments main leaves free beside the young share, the open segments and the index: for drains under way. */
@@ -102,6 +105,9 @@ public final class SegmentStore implements EntryStore {
     private final LongAdder expirations = new LongAdder();
     private final LongAdder moves = new LongAdder();
     private final LongAdder forced = new LongAdder();
+    /** Entries dropped, and segments drained, by reason (written under the drain lock, read racily). */
+    private final long[] dropsByReason = new long[Reason.values().length];
+    private final long[] drainsByReason = new long[Reason.values().length];
 
     /**
      * A store for tests and simulations: the default lengths, maintenance on the calling thread, no scheduler, and
@@ -256,7 +262,10 @@ public final class SegmentStore implements EntryStore {
         return index.size();
     }
 
-    /** Memory the store takes: its segments in use (entries, dead or alive, and the index's pages), the index's primary buckets and the ghosts. */
+    /**
+     * Memory the store takes: its segments in use (entries, dead or alive, and the index's pages), the index's
+     * primary buckets and the ghosts.
+     */
     @Override
     public long usedBytes() {
         return (long) (pool.count() - pool.freeCount()) * pool.segmentSize() + index.primaryBytes()
@@ -286,9 +295,9 @@ public final class SegmentStore implements EntryStore {
         open.closeExpired(ticker.read(), expired::add);
         drainLock.lock();
         try {
-            expired.forEach(segment -> drain(new Victim(segment, Reason.EXPIRED)));
+            expired.forEach(segment -> drain(new Victim(segment, Reason.EXPIRED), true));
             for (Victim victim; (victim = policy.nextVictim(Long.MIN_VALUE, 0)) != null; ) {
-                drain(victim);
+                drain(victim, true);
             }
         }
         finally {
@@ -326,7 +335,10 @@ public final class SegmentStore implements EntryStore {
 
     /**
      * Drains one segment: one queued by Caffeine, else the oldest young one past the horizon, else (after
-     * Caffeine's maintenance ran) one forced out.
+     * Caffeine's maintenance ran) one forced out. The first {@link #MOVING_DRAINS} drains of a put that needs room
+     * move the entries the policy keeps on to main; later ones drop them too, so that a put never waits for a long
+     * run of drains that move as much as they free (young segments of entries all read once pouring into an empty
+     * main, at the first fill; or main's entries, each read once, written again).
      */
     private void makeRoom(int attempt) {
         drainLock.lock();
@@ -334,6 +346,7 @@ public final class SegmentStore implements EntryStore {
             if (pool.freeCount() > COPY_RESERVE) {
                 return; // another thread made room meanwhile
             }
+            boolean moving = attempt < MOVING_DRAINS;
             Victim victim = policy.nextVictim(written.get(), climber.horizon());
             if (victim == null && policy.evictMain()) { // young holds no more than its share: main gives
                 victim = policy.nextVictim(written.get(), climber.horizon());
@@ -346,7 +359,7 @@ public final class SegmentStore implements EntryStore {
                 victim = policy.forcedVictim();
             }
             if (victim != null) {
-                drain(victim);
+                drain(victim, moving);
                 return;
             }
         }
@@ -390,7 +403,7 @@ public final class SegmentStore implements EntryStore {
         }
         try {
             for (Victim victim; policy.hasVictims() && (victim = policy.nextVictim(Long.MIN_VALUE, 0)) != null; ) {
-                drain(victim);
+                drain(victim, true);
             }
         }
         finally {
@@ -403,7 +416,7 @@ public final class SegmentStore implements EntryStore {
      * segment, as the reason and its read count say (see {@link SegmentPolicy}).
      */
     @GuardedBy("drainLock")
-    private void drain(Victim victim) {
+    private void drain(Victim victim, boolean moving) {
         Segment segment = victim.segment();
         if (!segment.claim(victim.sequence())) {
             return; // drained already (a young segment both expired and past the horizon)
@@ -423,7 +436,7 @@ public final class SegmentStore implements EntryStore {
             long place = Slot.place(segment.id, offset);
             long word = index.at(hash, place);
             if (word != 0) {
-                drainEntry(victim.reason(), segment, young, buffer, offset, size, hash, word, now);
+                drainEntry(victim.reason(), segment, young, moving, buffer, offset, size, hash, word, now);
             }
             offset += size;
         }
@@ -431,8 +444,8 @@ public final class SegmentStore implements EntryStore {
     }
 
     @GuardedBy("drainLock")
-    private void drainEntry(Reason reason, Segment segment, boolean young, ByteBuffer buffer, int offset, int size,
-            long hash, long word, long now) {
+    private void drainEntry(Reason reason, Segment segment, boolean young, boolean moving, ByteBuffer buffer,
+            int offset, int size, long hash, long word, long now) {
         long place = Slot.place(word);
         long expiresAt = EntryLayout.expiresAt(buffer, offset);
         int frequency = Slot.frequency(word);
@@ -453,7 +466,7 @@ public final class SegmentStore implements EntryStore {
             boolean room = policy.mainHasRoom();
             keep = climber.returned(hash) && (room || !loop) || loop && room && !policy.mainFilled();
         }
-        if (reason != Reason.FORCED && keep
+        if (reason != Reason.FORCED && moving && keep
                 && moveToMain(segment, buffer, offset, size, hash, place, young ? 0 : frequency - 1, expiresAt)) {
             return;
         }
@@ -462,7 +475,7 @@ public final class SegmentStore implements EntryStore {
             evictions.increment();
             dropsByReason[reason.ordinal()]++;
             if (reason == Reason.FORCED) {
-                forced.increment();
+                forced.add(young ? 1 : 0); // a young one: the one way a write within the horizon can go
             }
             else if (young) {
                 climber.youngDropped(hash, segment.lastMark());
@@ -623,7 +636,8 @@ public final class SegmentStore implements EntryStore {
                     int at = out.position();
                     out.put(at, buffer, offset, size).position(at + size);
                     // Rounded down to the millisecond: restored, an entry expires a little early rather than late.
-                    EntryLayout.setExpiresAt(out, at, remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000);
+                    EntryLayout.setExpiresAt(out, at,
+                            remaining == Long.MAX_VALUE ? 0 : nowMillis + remaining / 1_000_000);
                     count++;
                 }
                 offset += size;
@@ -686,8 +700,8 @@ public final class SegmentStore implements EntryStore {
                 if (expiresAtMillis != 0 && expiresAtMillis <= nowMillis) {
                     expired++;
                 }
-                else if (!restore(kind, frame.ttlClass(), frame.lastMark(), in, offset, size,
-                        expiresAtMillis == 0 ? EntryLayout.NEVER : nowNanos + (expiresAtMillis - nowMillis) * 1_000_000)) {
+                else if (!restore(kind, frame.ttlClass(), frame.lastMark(), in, offset, size, expiresAtMillis == 0
+                        ? EntryLayout.NEVER : nowNanos + (expiresAtMillis - nowMillis) * 1_000_000)) {
                     full = true;
                     return false;
                 }
@@ -811,7 +825,7 @@ public final class SegmentStore implements EntryStore {
         return pool.committedBytes() + index.primaryBytes() + climber.ghostBytes();
     }
 
-    /** Entries dropped because nothing else could make room (the guarantee gave way). */
+    /** Entries dropped from a young segment forced out because nothing else could make room (see eviction.md). */
     public long forcedEvictionCount() {
         return forced.sum();
     }
@@ -856,23 +870,29 @@ public final class SegmentStore implements EntryStore {
         return pool.count();
     }
 
-    /** Entries dropped, and segments drained, by reason (under the drain lock; read racily). */
-    private final long[] dropsByReason = new long[Reason.values().length];
-    private final long[] drainsByReason = new long[Reason.values().length];
-
     /** What the segments hold now, for tests and simulations. */
     String describe() {
-        long liveYoung = 0, liveMain = 0;
-        int young = 0, main = 0;
+        long youngLive = 0;
+        long mainLive = 0;
+        int young = 0;
+        int main = 0;
         for (int id = 0; id < pool.count(); id++) {
-            Segment s = pool.get(id);
-            if (s.kind() == Segment.Kind.YOUNG) { young++; liveYoung += s.liveBytes(); }
-            if (s.kind() == Segment.Kind.MAIN) { main++; liveMain += s.liveBytes(); }
+            Segment segment = pool.get(id);
+            if (segment.kind() == Segment.Kind.YOUNG) {
+                young++;
+                youngLive += segment.liveBytes();
+            }
+            else if (segment.kind() == Segment.Kind.MAIN) {
+                main++;
+                mainLive += segment.liveBytes();
+            }
         }
-        return "drops " + Arrays.toString(dropsByReason) + ", drains " + Arrays.toString(drainsByReason) + String.format(", segments %d: free %d young %d (%.2f live) main %d (%.2f live, max %d) open %d index %d; horizon %d segs",
-                pool.count(), pool.freeCount(), young, liveYoung / (double) young / pool.segmentSize(), main,
-                liveMain / (double) main / pool.segmentSize(), policy.mainMaximum() / pool.segmentSize(), open.count(),
-                index.pageCount(), climber.horizon() / pool.segmentSize());
+        int size = pool.segmentSize();
+        return String.format(Locale.ROOT, "drops %s, drains %s, segments %d: free %d, young %d (%.2f live), main %d "
+                + "(%.2f live, at most %d), open %d, index %d; horizon %d segments", Arrays.toString(dropsByReason),
+                Arrays.toString(drainsByReason), pool.count(), pool.freeCount(), young,
+                youngLive / (double) Math.max(1, young) / size, main, mainLive / (double) Math.max(1, main) / size,
+                policy.mainMaximum() / size, open.count(), index.pageCount(), climber.horizon() / size);
     }
 
     /**

@@ -18,7 +18,7 @@ final class SnapshotFormat {
     static final int TRAILER = 2;
     /** Version 2 on: a store's segment, its entries as the segment lays them out. */
     static final int SEGMENT = 3;
-    /** A segment frame's body starts with: kind (u8), TTL class (u8), two reserved zero bytes, reserved u32, last mark (i64). */
+    /** A segment frame's body starts with: kind (u8), TTL class (u8), reserved zeros (u16, u32), last mark (i64). */
     static final int SEGMENT_META_SIZE = 16;
     /** Entries and entry bytes, two longs. */
     static final int TRAILER_BODY_SIZE = 16;

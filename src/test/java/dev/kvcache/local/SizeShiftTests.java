@@ -16,6 +16,7 @@ import java.util.zip.CRC32;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.kvcache.cache.CacheService;
+import dev.kvcache.local.policy.YoungClimber;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +40,7 @@ class SizeShiftTests {
 
     /**
      * Writers put their own keys in phases of value sizes and read each one back at once: it must be there, with
-     * the value just written. Readers read other writers' recent keys: a hit is always a value written for its key.
+     * the value just written (when less than half the young share was written meanwhile). Readers read other writers' recent keys: a hit is always a value written for its key.
      */
     @Test
     void everyAcknowledgedPutIsReadableAtOnceWhateverTheSizes() throws InterruptedException {
@@ -51,6 +52,7 @@ class SizeShiftTests {
         var readBack = new LongAdder();
         var otherHits = new LongAdder();
         long phaseBytes = 3 * BUDGET;
+        long surelyReadable = (long) (BUDGET * YoungClimber.MIN_YOUNG_SHARE / 2);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < 8; w++) {
@@ -67,6 +69,10 @@ class SizeShiftTests {
                     cache.put(key, value);
                     written.addAndGet(LocalCaches.entryCost(key.length(), value.length()));
                     var back = cache.get(key);
+                    // Unless the scheduler kept this writer away while the others wrote past the guarantee.
+                    if (written.get() - bytes >= surelyReadable) {
+                        continue;
+                    }
                     readBack.increment();
                     if (back.isEmpty() || !back.get().equals(value)) {
                         failures.add(key + " (value of " + value.length() + ") read back at once: "
@@ -98,6 +104,7 @@ class SizeShiftTests {
         }
 
         assertThat(failures).as("failures among %d puts read back", readBack.sum()).isEmpty();
+        assertThat(readBack.sum()).as("puts read back within the guarantee").isPositive();
         assertThat(written.get()).as("bytes written").isGreaterThan(PHASES.length * phaseBytes / 2);
         assertThat(otherHits.sum()).isPositive();
         assertThat(store.committedBytes()).as("off-heap memory").isLessThanOrEqualTo(BUDGET);

@@ -25,8 +25,8 @@ import java.util.zip.GZIPInputStream;
  * trace's key, 256-character values). Prints one markdown row per trace and capacity, with the store's whole-run
  * hit ratio against the best of Caffeine alone, LRU and FIFO.
  *
- * <p>The traces are not part of the project: they are read from a directory (by default {@code ../shared/traces}, beside the repository)
- * where each file's name starts with its format, then a dash:
+ * <p>The traces are not part of the project: they are read from a directory (by default {@code ../shared/traces},
+ * beside the repository) where each file's name starts with its format, then a dash:
  * <table>
  * <caption>Formats</caption>
  * <tr><th>prefix</th><th>format</th><th>source</th></tr>

@@ -97,7 +97,9 @@ class KeyIndexTests {
                     if (random.nextInt(3) > 0) {
                         long word = Slot.word(hash, placeOf(key, step), 0);
                         long replaced = index.put(hash, packed, word, keys);
-                        if (replaced != current[k] && !(current[k] != 0 && Slot.place(replaced) == Slot.place(current[k]))) {
+                        boolean same = replaced == current[k]
+                                || current[k] != 0 && Slot.place(replaced) == Slot.place(current[k]);
+                        if (!same) {
                             failures.add("put of " + key + " replaced " + replaced + ", expected " + current[k]);
                         }
                         current[k] = word;
