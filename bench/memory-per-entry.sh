@@ -2,12 +2,14 @@
 # Memory per entry, kv-cache against Redis, in one run: loads the same N entries (unique keys of 36 and of 256
 # characters, 256-character values) into kv-cache, started as its image starts it (JDK 25, compact object
 # headers), and into redis-server (Debian's), and prints the bytes each needs per entry:
-#   kv-cache: the growth of the heap after a full GC (the index) and of the off-heap chunks in use (the bytes),
-#   their sum, and the weight it budgets by in the image (which scales the scarcer room's share up, see
-#   docs/memory.md);
+#   kv-cache: the growth of the heap after a full GC (whatever Java objects an entry costs), of the entries'
+#   bytes off the heap (cache.offheap.used), their sum, and the growth of what the store counts against its
+#   budget (cache.memory.used: for the segment store, the segments taken; its index's primary buckets and
+#   ghosts are taken whole at start-up, about 12 bytes an entry of a full 1.5 GB cache of 256/256 entries);
 #   Redis: the growth of INFO memory's used_memory, with a TTL on every key (SET ... EX 300, as kv-cache
 #   always has one) and without.
 #   bench/memory-per-entry.sh [--entries 200000]
+#   KVCACHE_JAR=other.jar KVCACHE_DOCKERFILE=its-Dockerfile bench/memory-per-entry.sh   (the build before)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ entries=200000 port=7192 redis_port=7390
 [[ "${1:-}" == "--entries" ]] && entries=$2
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
-[[ -f target/kv-cache.jar ]] || ./mvnw -B -q package -DskipTests
+[[ -n "${KVCACHE_JAR:-}" || -f target/kv-cache.jar ]] || ./mvnw -B -q package -DskipTests
 out=target/memory-per-entry
 mkdir -p "$out"
 
@@ -69,7 +71,7 @@ for key_length in 36 256; do
   done
 done
 
-echo "| entry (key/value chars) | kv-cache: heap growth after GC | + off-heap chunks | = in all | weighed in the image | Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), SET EX 300 | Redis, no TTL |"
+echo "| entry (key/value chars) | kv-cache: heap growth after GC | + off-heap entry bytes | = in all | counted against the budget | Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), SET EX 300 | Redis, no TTL |"
 echo "|---|---|---|---|---|---|---|"
 for key_length in 36 256; do
   echo "| $key_length/256 | ${kv_heap[$key_length]} B | ${kv_offheap[$key_length]} B | $(( kv_heap[$key_length] + kv_offheap[$key_length] )) B | ${kv_weighed[$key_length]} B | ${redis_ttl[$key_length]} B | ${redis_plain[$key_length]} B |"

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * No Java object per entry: filling a store, to its budget and on past it, grows the heap (after a full GC) by
  * next to nothing per entry held, whatever the entries' sizes, and the memory it takes off the heap stays within
- * its budget. {@code bench/heap-per-entry.sh} measures the same in the service as the image runs it.
+ * its budget. {@code bench/memory-per-entry.sh} measures the same in the service as the image runs it.
  */
 class HeapFootprintTests {
 
