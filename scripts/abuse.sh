@@ -12,8 +12,8 @@
 #   scripts/abuse.sh [--port 7211] [--slowloris 300] [--slow-bodies 100] [--flood N] [--rate 5000] [--seconds 20]
 #                    [--full] [-- extra kv-cache args]
 # --full first fills the cache to its budget (unique 256/256 entries, bench/fill.lua; FILL_KEY_LENGTH=36 for
-# 36/256, whose index takes more of the heap), so that the abuse meets the heap a full cache leaves: with
-# --slow-bodies 760, about the worst case server.tomcat.max-connections (768) allows.
+# 36/256), so that the abuse meets the memory a full cache leaves: with --slow-bodies 630, about the worst case
+# server.tomcat.max-connections (640) allows.
 # Needs wrk and curl, a JDK 17+ for the client helper (scripts/AbuseClients.java, run from source) and JDK 25
 # for the service (see container-run.sh); builds target/kv-cache.jar if missing.
 set -euo pipefail

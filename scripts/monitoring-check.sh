@@ -3,7 +3,7 @@
 #  1. promtool: the rules (check rules), their unit tests (test rules, alerts.test.yml), the shipped prometheus.yml
 #     (check config); the dashboard's JSON has what Grafana needs to import it;
 #  2. the built jar runs as a local instance (a 1 MB budget, so that it evicts; values up to 2,048 characters, so
-#     that sizes change and pages force evictions; periodic snapshots, some of them made to fail) and as a cluster of
+#     that sizes change while the segments evict; periodic snapshots, some of them made to fail) and as a cluster of
 #     two members, all with a bearer token read from a file as compose.monitoring.yaml gives it;
 #  3. a real Prometheus scrapes them every second with the shipped prometheus.yml (its token, its rule files; only
 #     the intervals, the targets and the token's path changed) while wrk sends traffic that hits, misses, evicts,
@@ -175,12 +175,12 @@ expirations=$(metric 'cache_expirations_total{cache="kv"}')
 moves=$(metric 'cache_offheap_moves_total{cache="kv"}')
 page_forced=$(metric 'cache_offheap_evictions_total{cache="kv"}')
 awk -v e="$evictions" -v x="$expirations" -v m="$moves" 'BEGIN { exit !(e - x > 1000 && x > 0 && m > 0) }' \
-  || fail "expected evictions for the budget, expirations and chunks moved: $evictions evictions," \
+  || fail "expected evictions for the budget, expirations and entries moved on: $evictions evictions," \
     "$expirations expirations, $moves moves"
 say "local instance so far: $(metric 'cache_puts_total{cache="kv"}') puts;" \
   "$(metric 'cache_gets_total{cache="kv",result="hit"}') hits, $(metric 'cache_gets_total{cache="kv",result="miss"}')" \
-  "misses; $evictions evictions, $expirations of them expirations, $page_forced forced by the pages;" \
-  "$moves chunks moved"
+  "misses; $evictions evictions, $expirations of them expirations, $page_forced forced;" \
+  "$moves entries moved on"
 
 # 4. Every expression, while the traffic runs.
 say "traffic for ${seconds} s; asking Prometheus for every expression"

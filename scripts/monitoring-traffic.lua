@@ -1,7 +1,7 @@
 -- wrk script of scripts/monitoring-check.sh: traffic that gives every panel and alert of monitoring/ something to
 -- show. Gets of a hot set that hits and of keys never written that miss; puts over more keys than a small budget
 -- holds (evictions), with values of every length from MON_VALUE_MIN to MON_VALUE_MAX (a wider range than before
--- changes the sizes: page-forced evictions), some
+-- changes the sizes the segments hold), some
 -- with "ttl":1 (expirations); deletes; and requests that err: a malformed body (400), an unknown path (404) and
 -- one without the token (401). MON_TOKEN: the bearer token the others carry. A request every MON_DELAY_MS per
 -- connection at most, so that the check leaves the machine some room.

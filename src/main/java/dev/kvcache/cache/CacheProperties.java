@@ -16,8 +16,9 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param mode where entries live: {@code local} (this JVM's Caffeine cache) or {@code cluster} (Hazelcast
  *     members sharing one map, see {@code kvcache.cluster.*})
- * @param maxMemory budget for the memory the entries take (their index on the heap and, in local mode, their bytes
- *     off it); cut to what a share of the heap and the direct memory can hold
+ * @param maxMemory budget for the memory the entries take: in local mode their segments, index and the policy's
+ *     ghosts, all off the heap, cut to what the direct memory and the machine can hold (docs/memory.md); in
+ *     cluster mode the heap the member's map takes
  * @param ttl time an entry lives after its last write, unless the put gives its own; {@code 0} disables expiry
  * @param maxTtl the longest time to live a put may give an entry (in whole seconds, at least 1)
  * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ServerTest(properties = "kvcache.max-memory=1MB")
 class DeleteOfEvictedKeysTests {
 
-    /** About 690 bytes each: ten times what a 1 MB budget holds. */
+    /** 476 bytes each (docs/memory.md): seven times what a 1 MB budget holds. */
     private static final int ENTRIES = 15_000;
 
     @LocalServerPort
@@ -35,7 +35,7 @@ class DeleteOfEvictedKeysTests {
         assertThat(cache.evictionCount()).as("evictions").isPositive();
         Http http = new Http(port);
 
-        // The first keys written are long gone: neither Caffeine nor the recency reserve holds them.
+        // The first keys written are long gone: neither the young segments nor the main ones hold them.
         String evicted = key(0);
         assertThat(http.getKey(evicted).statusCode()).as("evicted").isEqualTo(404);
         long missing = cache.deleteMissCount();
