@@ -34,11 +34,14 @@ VOLUME /data
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7171 && printf "GET /actuator/health/liveness HTTP/1.0\r\n\r\n" >&3 && grep -q "\"UP\"" <&3'
 # The entries, their index and the eviction policy's ghosts live off the heap, in direct memory (docs/memory.md): up
-# to 1568 MiB of it holds kvcache.max-memory's default of 1536MB and the JDK's and Tomcat's buffers. The heap, 5.5%
-# of the container's memory (112 MiB of 2 GiB), holds only the service (Spring, Tomcat, requests, and up to
-# server.tomcat.max-connections connections): a heap without entries needs no tuning for them, so G1 runs with its
-# defaults. Metaspace, code, threads and G1's structures take the rest, about 90 MiB (docs/memory.md). For another container size scale MaxDirectMemorySize and
-# KVCACHE_MAX_MEMORY with it (cluster mode keeps its entries on the heap: give it -XX:MaxRAMPercentage=75 instead,
-# docs/cluster.md). Compact object headers save 4 bytes on every object. On OutOfMemoryError the process exits so
-# that the orchestrator restarts it.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=5.5", "-XX:MaxDirectMemorySize=1568m", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
+# to 1568 MiB of it holds kvcache.max-memory's default of 1536MB and the JDK's and Tomcat's buffers. The heap holds
+# only the service (Spring, Tomcat, requests, and up to server.tomcat.max-connections connections): 5.5% of the
+# container's memory, but never below the JVM's floor of 126 MiB, which is what a 2 GiB container gets; a heap without
+# entries needs no tuning for them, so G1 runs with its defaults. Metaspace (44 MiB), code (25), the CDS archive and
+# libjvm (31), malloc'd JVM structures and G1's take the rest: about 210 MiB with the heap G1 commits (docs/memory.md).
+# TrimNativeHeapInterval gives back, every 10 s, the native memory the JVM frees (C2 compiles in arenas of up to
+# 34 MB, which glibc otherwise keeps: 33 MiB of RSS in a full cache). For another container size scale
+# MaxDirectMemorySize and KVCACHE_MAX_MEMORY with it (cluster mode keeps its entries on the heap: give it
+# -XX:MaxRAMPercentage=75 instead, docs/cluster.md). Compact object headers save 4 bytes on every object. On
+# OutOfMemoryError the process exits so that the orchestrator restarts it.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=5.5", "-XX:MaxDirectMemorySize=1568m", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=10000", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]

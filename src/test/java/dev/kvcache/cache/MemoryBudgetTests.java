@@ -10,10 +10,13 @@ class MemoryBudgetTests {
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
 
-    /** The image on a t3.small: a heap of 5.5% (112 MiB), -XX:MaxDirectMemorySize=1568m, 2 GiB. */
+    /**
+     * The image on a t3.small: -XX:MaxRAMPercentage=5.5 gives the JVM's floor of 126 MiB of heap in 2 GiB,
+     * -XX:MaxDirectMemorySize=1568m.
+     */
     @Test
     void theDefaultBudgetFitsTheImageOnATwoGibContainer() {
-        long heap = 112 * MIB;
+        long heap = 126 * MIB;
         MemoryBudget budget = MemoryBudget.of(1536 * MIB, heap, 1568 * MIB, 2 * GIB, CacheProperties.Mode.LOCAL);
         assertThat(budget.capped()).isFalse();
         assertThat(budget.effective()).isEqualTo(1536 * MIB);
