@@ -37,11 +37,15 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # to 1568 MiB of it holds kvcache.max-memory's default of 1536MB and the JDK's and Tomcat's buffers. The heap holds
 # only the service (Spring, Tomcat, requests, and up to server.tomcat.max-connections connections): 5.5% of the
 # container's memory, but never below the JVM's floor of 126 MiB, which is what a 2 GiB container gets; a heap without
-# entries needs no tuning for them, so G1 runs with its defaults. Metaspace (44 MiB), code (25), the CDS archive and
+# entries needs no tuning for them, so G1 keeps its defaults but two: in a heap this small (25 MB old, 77 MB
+# committed) its adaptive IHOP started a concurrent mark every second or so, full or empty, and each ended in a remark
+# of 10 to 45 ms, most of it unloading classes that a service loading its classes once never drops; with a fixed
+# IHOP (45% of the heap) and no class unloading at remark, marks are rare and remarks short (docs/performance.md).
+# Metaspace (44 MiB), code (25), the CDS archive and
 # libjvm (31), malloc'd JVM structures and G1's take the rest: about 210 MiB with the heap G1 commits (docs/memory.md).
 # TrimNativeHeapInterval gives back, every 10 s, the native memory the JVM frees (C2 compiles in arenas of up to
 # 34 MB, which glibc otherwise keeps: 33 MiB of RSS in a full cache). For another container size scale
 # MaxDirectMemorySize and KVCACHE_MAX_MEMORY with it (cluster mode keeps its entries on the heap: give it
 # -XX:MaxRAMPercentage=75 instead, docs/cluster.md). Compact object headers save 4 bytes on every object. On
 # OutOfMemoryError the process exits so that the orchestrator restarts it.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=5.5", "-XX:MaxDirectMemorySize=1568m", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=10000", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=5.5", "-XX:MaxDirectMemorySize=1568m", "-XX:+UseG1GC", "-XX:-G1UseAdaptiveIHOP", "-XX:-ClassUnloadingWithConcurrentMark", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=10000", "-XX:+ExitOnOutOfMemoryError", "org.springframework.boot.loader.launch.JarLauncher"]
