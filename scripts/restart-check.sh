@@ -103,13 +103,14 @@ if [[ $only_kill -eq 0 ]]; then
 # 1. Fill.
 start "$out/first.log"
 budget=$(metric cache.memory.budget)
-before=$(metric cache.memory.used)
+# What an entry costs: its bytes in a segment (cache.offheap.used counts the entries the index names) and its
+# share of the index (12 bytes), as bench/memory-fill.sh counts it; 90% of the budget fills it without eviction.
 curl -fs -o /dev/null -X POST "$base/put" -H 'Content-Type: application/json' \
   -d "{\"key\":\"$(printf 'probe-%0250d' 0)\",\"value\":\"$(printf '%0256d' 0)\"}"
 sleep 1
-entry=$(( $(metric cache.memory.used) - before ))
-[[ -n "$entries" ]] || entries=$(( budget * 94 / 100 / entry ))
-say "budget $((budget / 1048576)) MB, an entry weighs $entry B: writing $entries entries"
+entry=$(( $(metric cache.offheap.used) + 12 ))
+[[ -n "$entries" ]] || entries=$(( budget * 90 / 100 / entry ))
+say "budget $((budget / 1048576)) MB, an entry costs $entry B: writing $entries entries"
 written=0 rate=20000
 while [[ $written -lt $entries ]]; do # rounds that shorten as the target nears, so as not to overshoot it
   seconds=$(( (entries - written) / rate )); seconds=$(( seconds < 1 ? 1 : (seconds > 10 ? 10 : seconds) ))
