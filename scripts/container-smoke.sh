@@ -45,9 +45,9 @@ put=$(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' 
 [[ "$put" == '{"status":"OK","message":"Key inserted/updated successfully."}' ]] || fail "put answered $put"
 get=$(curl -s "localhost:$port/get?key=smoke")
 [[ "$get" == '{"status":"OK","key":"smoke","value":"ok"}' ]] || fail "get answered $get"
-{ grep -q 'Cache budget 1536MB (' "$log" && ! grep -q 'does not fit' "$log"; } || [[ ${#limits[@]} -eq 0 ]] \
+{ grep -q 'Cache budget 1536MB of direct memory (' "$log" && ! grep -q 'does not fit' "$log"; } || [[ ${#limits[@]} -eq 0 ]] \
   || fail "expected the default 1536MB budget, uncut, in a 2 GiB container: $(grep 'Cache budget' "$log")"
-echo "container-smoke: put and get answer as documented; $(grep -o 'Cache budget [0-9]*MB ([^)]*)' "$log")"
+echo "container-smoke: put and get answer as documented; $(grep -o 'Cache budget [0-9]*MB [^)]*)' "$log")"
 
 java_pid=$(pgrep -P $runner | head -n 1) # container-run.sh execs java in its one child
 kill -TERM "$java_pid"
