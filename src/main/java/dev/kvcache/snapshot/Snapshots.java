@@ -62,23 +62,7 @@ public final class Snapshots {
     }
 
     static WriteSummary write(Path directory, EntrySource source, int blockDataLimit) throws IOException {
-        WRITING.lock();
-        try {
-            Files.createDirectories(directory);
-            try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK_FILE_NAME),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockOrFail(lockFile);
-                    SnapshotWriter writer = SnapshotWriter.open(directory, blockDataLimit)) {
-                source.writeTo(writer);
-                return writer.commit();
-            }
-        }
-        catch (IOException ex) {
-            throw new IOException("Could not write the snapshot " + fileIn(directory) + ": " + ex, ex);
-        }
-        finally {
-            WRITING.unlock();
-        }
+        return writeNew(directory, blockDataLimit, source::writeTo);
     }
 
     /**
@@ -86,14 +70,24 @@ public final class Snapshots {
      * writes entries: streamed, forced to disk, then renamed over the previous snapshot.
      */
     public static WriteSummary writeSegments(Path directory, SegmentSource source) throws IOException {
+        return writeNew(directory, SnapshotFormat.MAX_BLOCK_DATA, source::writeTo);
+    }
+
+    /** What fills a new snapshot: entries or segments. */
+    private interface Contents {
+        void writeTo(SnapshotWriter writer) throws IOException;
+    }
+
+    /** A new snapshot of the directory, under the lock, filled by the contents, then committed. */
+    private static WriteSummary writeNew(Path directory, int blockDataLimit, Contents contents) throws IOException {
         WRITING.lock();
         try {
             Files.createDirectories(directory);
             try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK_FILE_NAME),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock lock = lockOrFail(lockFile);
-                    SnapshotWriter writer = SnapshotWriter.open(directory, SnapshotFormat.MAX_BLOCK_DATA)) {
-                source.writeTo(writer);
+                    SnapshotWriter writer = SnapshotWriter.open(directory, blockDataLimit)) {
+                contents.writeTo(writer);
                 return writer.commit();
             }
         }
