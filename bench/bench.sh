@@ -19,7 +19,11 @@
 # to show a change's effect in one run; kv-cluster, member 1 of a three-member cluster (kvcache.mode=cluster,
 # all three started as the image starts them, on this same machine), to show the cost of the network hop
 # and of the synchronous backups. Its CPU figure counts member 1 only. And kv-auth, kv-cache with access control
-# on (kvcache.auth.token set, every request carrying the token), to show what it costs.
+# on (kvcache.auth.token set, every request carrying the token), to show what it costs. And kv-floor, the least
+# Spring MVC service (bench/floor: one controller answering nginx's fixed body, kv-cache's application.properties,
+# started as the image starts kv-cache), to show what Spring MVC on Tomcat costs before kv-cache does anything;
+# kv-floor-jetty, the same on Jetty; kv-floor-plain, the same with a plain HttpRequestHandler in place of the
+# annotated controller.
 #
 # --gatling drives each target with the Gatling standard workload (gatling/, KvCacheSimulation: 10,000 UUID
 # keys, 50/50 puts and gets, --connections users, --duration seconds after a 30 s run to warm up) instead of
@@ -56,7 +60,7 @@ out=target/bench
 mkdir -p "$out"
 results="$out/results.tsv"
 : > "$results"
-declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185 [kv-auth]=7186)
+declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185 [kv-auth]=7186 [kv-floor]=7187 [kv-floor-jetty]=7188 [kv-floor-plain]=7189)
 auth_token=bench-token-0123456789abcdef # kv-auth's; only ever sent over loopback
 
 install() {
@@ -79,6 +83,12 @@ fi
 if [[ " $targets " == *" kv-"* && $build -eq 1 ]]; then
   ./mvnw -B -q package -DskipTests
 fi
+if [[ " $targets " == *" kv-floor"[\ -]* ]] && [[ $build -eq 1 || ! -f bench/floor/target/kv-floor.jar ]]; then
+  ./mvnw -B -q -f bench/floor/pom.xml package
+fi
+if [[ " $targets " == *" kv-floor-jetty "* ]] && [[ $build -eq 1 || ! -f bench/floor/target/kv-floor-jetty.jar ]]; then
+  ./mvnw -B -q -f bench/floor/pom.xml -Pjetty package
+fi
 
 pid=""
 start() { # target → sets pid, waits until it answers
@@ -98,6 +108,14 @@ start() { # target → sets pid, waits until it answers
     kv-auth)
       scripts/container-run.sh --memory 2g --server.port="$p" --kvcache.auth.token="$auth_token" "${kv_args[@]}" \
         > "$log" 2>&1 &
+      pid=$! ;;
+    kv-floor|kv-floor-jetty)
+      KVCACHE_JAR=bench/floor/target/$target.jar scripts/container-run.sh --memory 2g --server.port="$p" \
+        > "$log" 2>&1 &
+      pid=$! ;;
+    kv-floor-plain)
+      KVCACHE_JAR=bench/floor/target/kv-floor.jar scripts/container-run.sh --memory 2g --server.port="$p" \
+        --floor.handler=plain > "$log" 2>&1 &
       pid=$! ;;
     kv-baseline)
       [[ -n "$baseline_jar" ]] || { echo "bench: kv-baseline needs --baseline-jar" >&2; exit 2; }

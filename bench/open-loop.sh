@@ -7,6 +7,8 @@
 #          put, from 64 keep-alive connections;
 #   empty: a fresh process, the same mix at the same rates, the puts overwriting 10,000 keys (put once first),
 #          the gets reading them: the control, a cache that never fills.
+#   go-echo (with --go-echo): the empty control against the original Go/Echo design (../shared/peers/go-echo),
+#          in a cgroup of the same size, with the same client, keys and rates.
 # Each run prints, per 10 s window, p50/p90/p99/p99.9/max counted from each request's scheduled start (the
 # first --warmup seconds are one window of their own and count in no total), the GC pauses that ended in the
 # window (from the server's log), the client's lag behind its schedule, and both processes' CPU. Last, one row
@@ -15,7 +17,7 @@
 #
 #   bench/open-loop.sh [--rates 4000,8000,15000] [--duration 60] [--warmup 15] [--connections 64]
 #                      [--key-length 256] [--port 7261] [--jar JAR] [--dockerfile FILE]
-#                      [--skip-full] [--skip-empty] [-- extra kv-cache args]
+#                      [--skip-full] [--skip-empty] [--go-echo] [-- extra kv-cache args]
 #
 # --duration counts the warm-up. --jar measures another build (KVCACHE_JAR), --dockerfile another ENTRYPOINT
 # (KVCACHE_DOCKERFILE); JAVA_TOOL_OPTIONS reaches the service (a GC flag to try), the GC log appended to it.
@@ -26,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rates=4000,8000,15000 duration=60 warmup=15 connections=64 key_length=256 port=7261 full=1 empty=1
+rates=4000,8000,15000 duration=60 warmup=15 connections=64 key_length=256 port=7261 full=1 empty=1 go_echo=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rates) rates="$2"; shift 2 ;;
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --dockerfile) export KVCACHE_DOCKERFILE="$(readlink -f "$2")"; shift 2 ;;
     --skip-full) full=0; shift ;;
     --skip-empty) empty=0; shift ;;
+    --go-echo) go_echo=1; shift ;;
     --) shift; break ;;
     *) echo "open-loop: unknown option $1" >&2; exit 2 ;;
   esac
@@ -105,7 +108,7 @@ run() { # phase rate keys
   local phase=$1 rate=$2 keys=$3 prefix="ol-$1-"
   [[ $keys == new ]] && prefix+="$rate-" # new keys at each rate; the empty control's 10,000 stay the same
   timeout $((duration + 90)) "${client[@]}" --rate "$rate" --duration "$duration" --warmup "$warmup" \
-    --keys "$keys" --key-prefix "$prefix" --gc-log "$gc_log" \
+    --keys "$keys" --key-prefix "$prefix" ${gc_log:+--gc-log "$gc_log"} \
     --server-pid "$jvm" --tsv "$out/$phase-$rate.tsv" --label "phase=$phase rate=$rate" \
     | tee "$out/$phase-$rate.txt" || true
   local summary
@@ -155,6 +158,31 @@ if [[ $empty -eq 1 ]]; then
   stop
 fi
 
+if [[ $go_echo -eq 1 ]]; then
+  # Built as bench/bench.sh builds it, from Debian's Go and Echo packages; run in a 2 GiB, 2-CPU cgroup like
+  # kv-cache's (container-run.sh), with no GC log to read (--gc-log is left out).
+  [[ -d /usr/share/gocode/src/github.com/labstack/echo ]] && command -v go >/dev/null \
+    || { echo "open-loop: --go-echo needs golang-go and golang-github-labstack-echo-dev (bench/bench.sh installs them)" >&2; exit 2; }
+  GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$PWD/$out/gocache" go build -o "$out/go-echo" ../shared/peers/go-echo/main.go
+  go_cgroups=(/sys/fs/cgroup/memory/open-loop-go-$$ /sys/fs/cgroup/cpu/open-loop-go-$$)
+  mkdir -p "${go_cgroups[@]}"
+  echo 2g > "${go_cgroups[0]}/memory.limit_in_bytes"
+  echo 100000 > "${go_cgroups[1]}/cpu.cfs_period_us" && echo 200000 > "${go_cgroups[1]}/cpu.cfs_quota_us"
+  (for cg in "${go_cgroups[@]}"; do echo "$BASHPID" > "$cg/cgroup.procs"; done; exec env PORT="$port" "$out/go-echo") \
+    > "$out/server-go-echo.log" 2>&1 &
+  runner=$!
+  trap 'stop; rmdir "${go_cgroups[@]}" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 40); do curl -s -o /dev/null "$base/get?key=ping" && break; sleep 0.25; done
+  jvm=$runner gc_log=""
+  timeout 120 "${client[@]}" --rate 0 --requests 10000 --put-ratio 1 --keys 10000 --key-prefix ol-empty- \
+    > "$out/preload.txt" || { echo "open-loop: go-echo preload failed, see $out/preload.txt" >&2; exit 1; }
+  echo "open-loop: go-echo: pid $runner on port $port, 10,000 keys put"
+  for rate in "${rate_list[@]}"; do
+    run go-echo "$rate" 10000
+  done
+  stop
+fi
+
 # ---- the table ----------------------------------------------------------------------------------------------
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< " $1"; }
 {
@@ -188,6 +216,12 @@ for rate in "${rate_list[@]}"; do
   if [[ -n "$full_p99" && -n "$empty_p99" ]]; then
     awk -v f="$full_p99" -v e="$empty_p99" -v r="$rate" \
       'BEGIN { printf "p99 full / empty at %d/s: %.3gx (%s against %s ms)\n", r, f / e, f, e }'
+  fi
+  go_line=$(grep "phase=go-echo rate=$rate " "$summaries" || true)
+  empty_line=$(grep "phase=empty rate=$rate " "$summaries" || true)
+  if [[ -n "$go_line" && -n "$empty_line" ]]; then
+    echo "kv-cache empty / Go/Echo at $rate/s: p99 $(field "$empty_line" p99_ms) against $(field "$go_line" p99_ms) ms," \
+      "p99.9 $(field "$empty_line" p999_ms) against $(field "$go_line" p999_ms) ms"
   fi
 done
 echo "Windows: $out/<phase>-<rate>.tsv and .txt; rows: $out/results.tsv; GC logs: $out/gc-*.log"
