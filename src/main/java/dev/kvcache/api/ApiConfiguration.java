@@ -12,7 +12,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Web-side settings of the API: strict JSON reading and the request body limit of {@code /put}. */
+/** Web-side settings of the API: strict JSON reading, the direct routes and the request body limit of {@code /put}. */
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
 
@@ -29,6 +29,17 @@ class ApiConfiguration {
                         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /** The everyday requests straight to the controller's handlers (see {@link DirectRoutes}). */
+    @Bean
+    DirectRoutes directRoutes(CacheController controller) {
+        return new DirectRoutes(controller);
+    }
+
+    @Bean
+    DirectRoutes.Adapter directRoutesAdapter() {
+        return new DirectRoutes.Adapter();
     }
 
     @Bean
