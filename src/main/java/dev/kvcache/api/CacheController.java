@@ -27,7 +27,8 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>The two handlers read the request and write the answer themselves, with readers and writers of the
  * application's {@link JsonMapper} made once, and bodies of known length. Spring's message-converter path
  * (content negotiation, converter lookup, body advice, a chunked answer) cost a quarter of the throughput;
- * see docs/performance.md. Errors still go through {@link ApiExceptionHandler}.
+ * see docs/performance.md. Errors still go through {@link ApiExceptionHandler}. The everyday requests reach the
+ * handlers through {@link DirectRoutes}, past Spring's annotation-driven adapter; the mappings below answer the rest.
  *
  * <p>A {@code /put} body is read as UTF-8, as RFC 8259 requires of JSON between systems, whatever it looks
  * like: Jackson would otherwise guess UTF-16 or UTF-32 from zero bytes or a byte order mark. (The media type
