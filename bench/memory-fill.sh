@@ -11,16 +11,17 @@
 # non-zero when a check fails. TTL is set to 1h so that only memory evicts. Takes 5 to 10 minutes.
 #
 #   bench/memory-fill.sh [--memory 2g] [--cpus 2] [--factor 2] [--recent N] [--key-length 256] [--redis]
-#                        [--memcached] [-- extra kv-cache args]
+#                        [--memcached] [--cluster] [-- extra kv-cache args]
 # (--key-length: the keys' length, 256 or e.g. 36 as a UUID's; values are always 256 characters;
 #  --redis: then the same question put to Redis, bench/redis-reference.sh, for a side-by-side table;
 #  --memcached: and to memcached, bench/memcached-reference.sh, for the same key length, but 250 for 256: memcached
 #  refuses longer keys; with either, a last line puts the entries each held side by side)
+# (--cluster: a cluster member alone, kvcache.mode=cluster with backup-count 0 so that it owns every entry)
 # (--recent: how many of the newest wrk-written keys phase C reads; default: the guaranteed share's worth)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-memory=2g cpus=2 factor=2 recent="" port=7191 connections=32 key_length=256 redis=0 memcached=0
+memory=2g cpus=2 factor=2 recent="" port=7191 connections=32 key_length=256 redis=0 memcached=0 cluster=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --memory) memory="$2"; shift 2 ;;
@@ -30,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --key-length) key_length="$2"; shift 2 ;;
     --redis) redis=1; shift ;;
     --memcached) memcached=1; shift ;;
+    --cluster) cluster=1; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -46,7 +48,12 @@ check() { # condition-description, then the test command
   if "$@"; then echo "fill: ok   $what"; else echo "fill: FAIL $what" >&2; failures=$((failures + 1)); fi
 }
 
-scripts/container-run.sh --memory "$memory" --cpus "$cpus" --server.port=$port --kvcache.ttl=1h "$@" > "$log" 2>&1 &
+member=()
+[[ $cluster -eq 0 ]] || member=(--kvcache.mode=cluster --kvcache.cluster.backup-count=0
+  --kvcache.cluster.bind-address=127.0.0.1 --kvcache.cluster.port=$((port + 1000))
+  --kvcache.cluster.members=127.0.0.1:$((port + 1000)) --kvcache.cluster.name=memory-fill-$$)
+scripts/container-run.sh --memory "$memory" --cpus "$cpus" --server.port=$port --kvcache.ttl=1h "${member[@]}" "$@" \
+  > "$log" 2>&1 &
 runner=$!
 cgroup=/sys/fs/cgroup/memory/kvcache-$runner
 sampler=""
@@ -83,11 +90,21 @@ budget=$(metric cache.memory.budget)
 "$java_home/bin/jcmd" "$java_pid" GC.run >/dev/null
 sleep 1
 heap_empty=$(metric jvm.memory.used area:heap) # the heap of an empty cache, after a full GC
-# What an entry costs: its bytes in a segment (cache.offheap.used counts the entries the index names) and its
-# share of the index (an 8-byte slot, buckets about 70% full: 12 bytes).
-entry=$(( $(curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' \
-  -d "{\"key\":\"probe-$(printf "%0$((key_length - 6))d" 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
-  metric cache.offheap.used) + 12 ))
+probe() { # puts one entry of the run's shape
+  curl -s -X POST "localhost:$port/put" -H 'Content-Type: application/json' \
+    -d "{\"key\":\"probe-$(printf "%0$((key_length - 6))d" 0)\",\"value\":\"$(printf '%0256d' 0)\"}" >/dev/null
+}
+if [[ $cluster -eq 0 ]]; then
+  # What an entry costs: its bytes in a segment (cache.offheap.used counts the entries the index names) and its
+  # share of the index (an 8-byte slot, buckets about 70% full: 12 bytes).
+  probe
+  entry=$(( $(metric cache.offheap.used) + 12 ))
+else
+  # A member's entries are Infinispan's allocations, each counted with its allocator's overhead: one put's growth.
+  before=$(metric cache.memory.used)
+  probe
+  entry=$(( $(metric cache.memory.used) - before ))
+fi
 echo "fill: effective budget $((budget / 1048576)) MB; a $key_length/256 entry costs $entry bytes;"\
   "$(grep -o 'Cache budget .*max heap)' "$log")"
 

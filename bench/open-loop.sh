@@ -17,7 +17,10 @@
 #
 #   bench/open-loop.sh [--rates 4000,8000,15000] [--duration 60] [--warmup 15] [--connections 64]
 #                      [--key-length 256] [--port 7261] [--jar JAR] [--dockerfile FILE]
-#                      [--skip-full] [--skip-empty] [--go-echo] [-- extra kv-cache args]
+#                      [--skip-full] [--skip-empty] [--go-echo] [--cluster] [-- extra kv-cache args]
+#
+# --cluster measures a cluster member instead of a local instance: one member alone (kvcache.mode=cluster,
+# backup-count 0, so that it owns every entry), bound to 127.0.0.1 with its cluster port at --port + 1000.
 #
 # --duration counts the warm-up. --jar measures another build (KVCACHE_JAR), --dockerfile another ENTRYPOINT
 # (KVCACHE_DOCKERFILE); JAVA_TOOL_OPTIONS reaches the service (a GC flag to try), the GC log appended to it.
@@ -29,6 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rates=4000,8000,15000 duration=60 warmup=15 connections=64 key_length=256 port=7261 full=1 empty=1 go_echo=0
+cluster=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rates) rates="$2"; shift 2 ;;
@@ -42,11 +46,18 @@ while [[ $# -gt 0 ]]; do
     --skip-full) full=0; shift ;;
     --skip-empty) empty=0; shift ;;
     --go-echo) go_echo=1; shift ;;
+    --cluster) cluster=1; shift ;;
     --) shift; break ;;
     *) echo "open-loop: unknown option $1" >&2; exit 2 ;;
   esac
 done
 extra=("$@")
+if [[ $cluster -eq 1 ]]; then
+  member=127.0.0.1:$((port + 1000))
+  extra=(--kvcache.mode=cluster --kvcache.cluster.backup-count=0 --kvcache.cluster.bind-address=127.0.0.1
+    --kvcache.cluster.port=$((port + 1000)) --kvcache.cluster.members=$member --kvcache.cluster.name=open-loop-$$
+    "${extra[@]}")
+fi
 IFS=, read -r -a rate_list <<< "$rates"
 
 out=target/open-loop

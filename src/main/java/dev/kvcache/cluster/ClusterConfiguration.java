@@ -1,6 +1,5 @@
 package dev.kvcache.cluster;
 
-import dev.kvcache.cache.CacheProperties;
 import dev.kvcache.cache.MemoryBudget;
 import dev.kvcache.system.ReadinessGate;
 import io.micrometer.core.instrument.Gauge;
@@ -13,7 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Cluster mode ({@code kvcache.mode=cluster}): the entries in a Hazelcast map shared by every member, the
+ * Cluster mode ({@code kvcache.mode=cluster}): the entries in an Infinispan cache shared by every member, the
  * readiness probe tied to the cluster's safety, and the cluster's size as a metric.
  */
 @Configuration(proxyBeanMethods = false)
@@ -21,24 +20,24 @@ import org.springframework.context.annotation.Configuration;
 class ClusterConfiguration {
 
     @Bean(destroyMethod = "close")
-    HazelcastStore hazelcastStore(ClusterProperties cluster, CacheProperties cache, MemoryBudget budget) {
-        return new HazelcastStore(cluster, cache.ttl(), budget.effective());
+    InfinispanStore infinispanStore(ClusterProperties cluster, MemoryBudget budget) {
+        return new InfinispanStore(cluster, budget.effective());
     }
 
     /**
-     * Readiness is DOWN until the member has joined and every partition has its backups, and again while
+     * Readiness is DOWN until the member has joined and every segment has its backups, and again while
      * the cluster rebalances after a member comes or goes: a load balancer then sends requests elsewhere.
      * Replaces Boot's indicator of the same name, so the readiness group needs no change.
      */
     @Bean
     ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
-            HazelcastStore store) {
+            InfinispanStore store) {
         return new ReadinessGate(availability, store::safe);
     }
 
     @Bean
-    MeterBinder clusterMetrics(HazelcastStore store) {
-        return registry -> Gauge.builder("cache.cluster.members", store, s -> s.cluster().getMembers().size())
+    MeterBinder clusterMetrics(InfinispanStore store) {
+        return registry -> Gauge.builder("cache.cluster.members", store, InfinispanStore::members)
                 .tag("cache", "kv")
                 .description("Members in the cluster, as this member sees it")
                 .register(registry);

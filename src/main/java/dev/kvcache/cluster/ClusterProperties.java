@@ -16,7 +16,7 @@ import org.springframework.validation.annotation.Validated;
  * @param members the other members to join over TCP, as {@code host:port} (or {@code host}, port 5701); this
  *     member's own address may be listed too, so that every member can share one list
  * @param bindAddress the address this member listens on and tells the others; empty picks one interface
- * @param port this member's port for the cluster protocol
+ * @param port this member's port for the cluster protocol (and, for failure detection, this port + 100)
  * @param name the cluster's name: members with another name never join
  * @param backupCount synchronous backup copies of every entry on other members (0 to 6): a put answers once
  *     they are written, so losing that many members loses nothing
@@ -29,6 +29,9 @@ public record ClusterProperties(
         @DefaultValue("5701") @Min(1) @Max(65535) int port,
         @DefaultValue("kv-cache") @NotBlank String name,
         @DefaultValue("1") @Min(0) @Max(6) int backupCount) {
+
+    /** The cluster port of a member listed without one. */
+    public static final int DEFAULT_PORT = 5701;
 
     public ClusterProperties {
         for (String member : members) {
