@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -24,11 +25,15 @@ class CacheConfiguration {
      * share (cluster mode) can hold.
      */
     @Bean
-    MemoryBudget memoryBudget(CacheProperties properties) {
+    MemoryBudget memoryBudget(CacheProperties properties, Environment environment) {
         long maxHeap = Runtime.getRuntime().maxMemory();
+        boolean cluster = properties.mode() == CacheProperties.Mode.CLUSTER;
+        // A cluster member keeps its entries on the heap on Hazelcast, off it (native memory) on Infinispan.
+        boolean hazelcast = cluster && "hazelcast".equalsIgnoreCase(
+                environment.getProperty("kvcache.cluster.engine", "hazelcast").strip());
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
-                totalMemory(), properties.mode());
-        String room = budget.offHeap() ? "of direct memory" : "of the heap";
+                totalMemory(), hazelcast);
+        String room = !budget.offHeap() ? "of the heap" : cluster ? "of native memory" : "of direct memory";
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit: using {}, the room {} for entries ({} max heap); see "
                     + "docs/memory.md", mb(budget.configured()), mb(budget.effective()), room, mb(budget.maxHeap()));

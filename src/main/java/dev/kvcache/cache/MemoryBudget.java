@@ -4,13 +4,16 @@ package dev.kvcache.cache;
  * The byte budget the cache really gets, and the room it is spent in. In local mode the entries, their index and
  * the policy's ghosts all live off the heap, in direct memory: the budget is what was configured, unless that is
  * more than the direct memory the JVM may take, or than the machine (or container) leaves beside the heap and the
- * JVM's own memory. In cluster mode the entries live on the heap, and the budget is never more than a safe share
- * of it, so that a full cache leaves the collector and the rest of the service room to work.
+ * JVM's own memory. A cluster member on Infinispan keeps its entries off the heap too, in native memory it allocates
+ * itself, and gets the same room: {@code -XX:MaxDirectMemorySize} is then the operator's word for the memory the
+ * entries may take beside the heap. A member on Hazelcast keeps its entries on the heap, and the budget is never
+ * more than a safe share of it, so that a full cache leaves the collector and the rest of the service room to work.
  *
  * @param configured bytes asked for with {@code kvcache.max-memory}
  * @param maxHeap the JVM's maximum heap in bytes ({@code -Xmx} or its ergonomic default)
- * @param room the memory the entries may take: direct memory in local mode, a share of the heap in cluster mode
- * @param offHeap true if {@code room} is direct memory (local mode)
+ * @param room the memory the entries may take: off the heap (local mode, Infinispan), or a share of the heap
+ *     (Hazelcast)
+ * @param offHeap true if {@code room} is off the heap
  * @param effective bytes the cache may take
  */
 public record MemoryBudget(long configured, long maxHeap, long room, boolean offHeap, long effective) {
@@ -29,11 +32,20 @@ public record MemoryBudget(long configured, long maxHeap, long room, boolean off
 
     /**
      * The budget for a store of this mode in a JVM of this heap and direct memory, on a machine (or in a container)
-     * of {@code totalMemory}.
+     * of {@code totalMemory}; in cluster mode, a store that keeps its entries on the heap.
      */
     public static MemoryBudget of(long configured, long maxHeap, long maxDirectMemory, long totalMemory,
             CacheProperties.Mode mode) {
-        if (mode == CacheProperties.Mode.CLUSTER) {
+        return of(configured, maxHeap, maxDirectMemory, totalMemory, mode == CacheProperties.Mode.CLUSTER);
+    }
+
+    /**
+     * The budget for a store that keeps its entries on the heap ({@code onHeap}) or off it, in a JVM of this heap
+     * and direct memory, on a machine (or in a container) of {@code totalMemory}.
+     */
+    public static MemoryBudget of(long configured, long maxHeap, long maxDirectMemory, long totalMemory,
+            boolean onHeap) {
+        if (onHeap) {
             long room = (long) (maxHeap * CLUSTER_HEAP_SHARE);
             return new MemoryBudget(configured, maxHeap, room, false, Math.min(configured, room));
         }

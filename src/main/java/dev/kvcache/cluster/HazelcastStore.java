@@ -17,14 +17,13 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.LocalMapStats;
-import dev.kvcache.cache.EntryStore;
 
 /**
  * Cluster mode's store: this JVM embeds a Hazelcast member, and all members share one distributed map. Each
  * entry lives on one member and, with {@code backupCount} > 0, as synchronous backups on others. The member
  * talks only to its configured peers: TCP join, no multicast, no auto-detection, no phone-home.
  */
-public final class HazelcastStore implements EntryStore, AutoCloseable {
+public final class HazelcastStore implements ClusterStore {
 
     static final String MAP = "kv";
 
@@ -157,8 +156,14 @@ public final class HazelcastStore implements EntryStore, AutoCloseable {
         return member.getCluster();
     }
 
+    @Override
+    public int members() {
+        return member.getCluster().getMembers().size();
+    }
+
     /** Joined, and every partition has its backups: losing a member now loses nothing. */
-    boolean safe() {
+    @Override
+    public boolean safe() {
         return member.getLifecycleService().isRunning() && member.getPartitionService().isClusterSafe();
     }
 

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
-import dev.kvcache.cache.EntryStore;
 import org.infinispan.AdvancedCache;
 import org.infinispan.commons.dataconversion.MediaType;
 import org.infinispan.configuration.cache.CacheMode;
@@ -32,6 +31,7 @@ import org.infinispan.partitionhandling.AvailabilityMode;
 import org.infinispan.remoting.transport.Address;
 import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
 import org.infinispan.topology.CacheTopology;
+import org.jgroups.JChannel;
 
 /**
  * Cluster mode's store: this JVM embeds an Infinispan member, and all members share one distributed cache. Each
@@ -40,7 +40,7 @@ import org.infinispan.topology.CacheTopology;
  * {@code budgetBytes} of it on this member (backups included), least recently used out first. The member talks
  * only to the peers it is given ({@link MemberChannel}).
  */
-public final class InfinispanStore implements EntryStore, AutoCloseable {
+public final class InfinispanStore implements ClusterStore {
 
     static final String CACHE = "kv";
 
@@ -73,7 +73,8 @@ public final class InfinispanStore implements EntryStore, AutoCloseable {
 
     static GlobalConfiguration globalConfiguration(ClusterProperties cluster) {
         GlobalConfigurationBuilder global = new GlobalConfigurationBuilder();
-        global.transport().clusterName(cluster.name()).transport(new JGroupsTransport(MemberChannel.create(cluster)));
+        global.transport().defaultTransport().clusterName(cluster.name())
+                .addProperty(JGroupsTransport.CHANNEL_CONFIGURATOR, MemberChannel.configurator(cluster));
         global.jmx().enabled(false);
         global.metrics().gauges(false).histograms(false);
         global.cacheContainer().statistics(false);
@@ -146,8 +147,8 @@ public final class InfinispanStore implements EntryStore, AutoCloseable {
         return removals.expired.sum();
     }
 
-    /** Members in the cluster, as this member sees it. */
-    int members() {
+    @Override
+    public int members() {
         List<Address> members = manager.getMembers();
         return members == null ? 0 : members.size();
     }
@@ -156,7 +157,8 @@ public final class InfinispanStore implements EntryStore, AutoCloseable {
      * Joined, and every segment has all its owners with no rebalance under way: losing {@code backupCount}
      * members now loses nothing.
      */
-    boolean safe() {
+    @Override
+    public boolean safe() {
         if (cache.getStatus() != ComponentStatus.RUNNING || cache.getAvailability() != AvailabilityMode.AVAILABLE) {
             return false;
         }
@@ -174,6 +176,11 @@ public final class InfinispanStore implements EntryStore, AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** The JGroups channel this member talks over. */
+    JChannel channel() {
+        return ((JGroupsTransport) cache.getRpcManager().getTransport()).getChannel();
     }
 
     @Override

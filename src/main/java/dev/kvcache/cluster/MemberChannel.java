@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.infinispan.remoting.transport.jgroups.AbstractJGroupsChannelConfigurator;
 import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
 import org.jgroups.JChannel;
 import org.jgroups.conf.ProtocolConfiguration;
-import org.jgroups.conf.ProtocolStackConfigurator;
 import org.jgroups.conf.XmlConfigurator;
 
 /**
@@ -19,9 +19,10 @@ import org.jgroups.conf.XmlConfigurator;
  * change of substance: members are found by TCPPING, which asks exactly the listed hosts, instead of MPING's
  * multicast. So a member sends nothing to anyone but the peers it is given (JGroups' diagnostics, which would
  * listen for multicast probes, stay off as Infinispan's stack has them). Failure detection (FD_SOCK2) listens on the
- * cluster port + 100 besides the cluster port itself.
+ * cluster port + 100 besides the cluster port itself. Infinispan builds the channel from this configurator when the
+ * member starts ({@link JGroupsTransport#CHANNEL_CONFIGURATOR}).
  */
-final class MemberChannel {
+final class MemberChannel extends AbstractJGroupsChannelConfigurator {
 
     /** Infinispan's stack for TCP, the one it uses when given no other (in infinispan-core). */
     static final String INFINISPAN_TCP_STACK = "org/infinispan/configuration/default-jgroups-tcp.xml";
@@ -29,22 +30,53 @@ final class MemberChannel {
     /** JGroups' default offset of FD_SOCK2's port from the cluster port (Infinispan's, 50,000, overflows ports). */
     static final int FAILURE_DETECTION_OFFSET = 100;
 
-    private MemberChannel() {
+    private final List<ProtocolConfiguration> stack;
+
+    private MemberChannel(List<ProtocolConfiguration> stack) {
+        this.stack = stack;
     }
 
+    /** The channel as a member gets it, not yet connected (tests). */
     static JChannel create(ClusterProperties cluster) {
         try {
-            return new JChannel(configurator(cluster));
+            return configurator(cluster).createChannel(cluster.name());
         }
         catch (Exception ex) {
             throw new IllegalStateException("Cannot set up the cluster's channel: " + ex.getMessage(), ex);
         }
     }
 
+    @Override
+    public String getName() {
+        return "kv-cache-tcp";
+    }
+
+    @Override
+    public JChannel createChannel(String name) throws Exception {
+        return amendChannel(new JChannel(this));
+    }
+
+    @Override
+    public String getProtocolStackString() {
+        return stack.stream().map(ProtocolConfiguration::getProtocolString).collect(Collectors.joining(":"));
+    }
+
+    @Override
+    public List<ProtocolConfiguration> getProtocolStack() {
+        return stack;
+    }
+
     /** Infinispan's TCP stack, with this member's address and port and TCPPING to the members for MPING. */
-    static ProtocolStackConfigurator configurator(ClusterProperties cluster) throws IOException {
+    static MemberChannel configurator(ClusterProperties cluster) {
+        List<ProtocolConfiguration> infinispanStack;
+        try {
+            infinispanStack = infinispanTcpStack();
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("Cannot read Infinispan's TCP stack: " + ex.getMessage(), ex);
+        }
         List<ProtocolConfiguration> stack = new ArrayList<>();
-        for (ProtocolConfiguration protocol : infinispanTcpStack()) {
+        for (ProtocolConfiguration protocol : infinispanStack) {
             Map<String, String> properties = new HashMap<>(protocol.getProperties());
             switch (protocol.getProtocolName()) {
                 case "TCP" -> {
@@ -64,20 +96,10 @@ final class MemberChannel {
                 default -> stack.add(protocol);
             }
         }
-        return new ProtocolStackConfigurator() {
-            @Override
-            public String getProtocolStackString() {
-                return stack.stream().map(ProtocolConfiguration::getProtocolString).collect(Collectors.joining(":"));
-            }
-
-            @Override
-            public List<ProtocolConfiguration> getProtocolStack() {
-                return stack;
-            }
-        };
+        return new MemberChannel(stack);
     }
 
-    private static List<ProtocolConfiguration> infinispanTcpStack() throws IOException {
+    private static List<ProtocolConfiguration> infinispanTcpStack() throws Exception {
         try (InputStream xml = JGroupsTransport.class.getClassLoader().getResourceAsStream(INFINISPAN_TCP_STACK)) {
             if (xml == null) {
                 throw new IOException(INFINISPAN_TCP_STACK + " is not on the class path");

@@ -50,4 +50,17 @@ class MemoryBudgetTests {
         assertThat(budget.offHeap()).isFalse();
         assertThat(budget.effective()).isEqualTo((long) (1536 * MIB * MemoryBudget.CLUSTER_HEAP_SHARE));
     }
+
+    /**
+     * A member on Infinispan keeps its entries off the heap, in native memory: the image's flags give it the room
+     * and the budget a local instance gets.
+     */
+    @Test
+    void aMemberWithItsEntriesOffTheHeapGetsTheLocalBudget() {
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB, false);
+        assertThat(budget).isEqualTo(MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB,
+                CacheProperties.Mode.LOCAL));
+        assertThat(budget.offHeap()).isTrue();
+        assertThat(budget.effective()).isEqualTo(1536 * MIB);
+    }
 }

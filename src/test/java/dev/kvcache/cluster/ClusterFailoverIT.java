@@ -25,8 +25,9 @@ import static org.awaitility.Awaitility.await;
  * deleted, and every key whose second has passed must be gone. The same run with no backups must lose keys,
  * which shows that the test can fail. Runs in the integration-test phase, after the jar is built.
  *
- * <p>That a key with a ttl is readable until its time has passed is not checked here: in cluster mode it may
- * expire up to a second early ({@link HazelcastExpiryTests}).
+ * <p>That a key with a ttl is readable until its time has passed is checked on one member in
+ * {@link InfinispanStoreTests} and {@link HazelcastExpiryTests}. The members run the default engine, or the one
+ * {@link ClusterEngines} names.
  */
 class ClusterFailoverIT {
 
@@ -157,13 +158,13 @@ class ClusterFailoverIT {
                 .collect(Collectors.joining(","));
         String name = "cluster-it-" + ProcessHandle.current().pid() + "-" + backups;
         for (int i = 0; i < 3; i++) {
-            members.add(ServiceProcess.start(name + "-member-" + (i + 1), ports[i],
+            members.add(ServiceProcess.start(name + "-member-" + (i + 1), ports[i], ClusterEngines.withEngine(
                     "--kvcache.mode=cluster",
                     "--kvcache.cluster.name=" + name,
                     "--kvcache.cluster.bind-address=127.0.0.1",
                     "--kvcache.cluster.port=" + ports[3 + i],
                     "--kvcache.cluster.members=" + memberList,
-                    "--kvcache.cluster.backup-count=" + backups));
+                    "--kvcache.cluster.backup-count=" + backups)));
         }
     }
 

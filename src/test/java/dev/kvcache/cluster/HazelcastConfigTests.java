@@ -10,12 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import static dev.kvcache.cluster.ClusterProperties.Engine.HAZELCAST;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The member's configuration as {@link HazelcastStore} builds it, without starting a member. */
 class HazelcastConfigTests {
 
-    private static final ClusterProperties CLUSTER = new ClusterProperties(
+    private static final ClusterProperties CLUSTER = new ClusterProperties(HAZELCAST,
             List.of("127.0.0.1:5701", "127.0.0.1:5702"), "127.0.0.1", 5701, "test", 1);
 
     /** Hazelcast counts whole seconds and takes 0 for "never": a TTL under a second must not become 0. */

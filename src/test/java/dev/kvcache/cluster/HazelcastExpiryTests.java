@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static dev.kvcache.cluster.ClusterProperties.Engine.HAZELCAST;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,8 +32,8 @@ class HazelcastExpiryTests {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        ClusterProperties cluster = new ClusterProperties(List.of("127.0.0.1:" + port), "127.0.0.1", port,
-                "expiry-" + ProcessHandle.current().pid(), 0);
+        ClusterProperties cluster = new ClusterProperties(HAZELCAST, List.of("127.0.0.1:" + port), "127.0.0.1",
+                port, "expiry-" + ProcessHandle.current().pid(), 0);
         store = new HazelcastStore(cluster, Duration.ofMinutes(5), 64L * 1024 * 1024);
     }
 

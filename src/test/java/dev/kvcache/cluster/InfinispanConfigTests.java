@@ -14,12 +14,13 @@ import org.jgroups.protocols.TCPPING;
 import org.jgroups.stack.Protocol;
 import org.junit.jupiter.api.Test;
 
+import static dev.kvcache.cluster.ClusterProperties.Engine.INFINISPAN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The member's configuration as {@link InfinispanStore} and {@link MemberChannel} build it, without starting one. */
 class InfinispanConfigTests {
 
-    private static final ClusterProperties CLUSTER = new ClusterProperties(
+    private static final ClusterProperties CLUSTER = new ClusterProperties(INFINISPAN,
             List.of("127.0.0.1:5701", "127.0.0.2:5702", "localhost"), "127.0.0.1", 5701, "test", 1);
 
     /** The channel as the member gets it, before it connects: nothing is sent or bound yet. */
@@ -27,7 +28,7 @@ class InfinispanConfigTests {
     void membersTalkOnlyToThePeersTheyAreGiven() {
         try (JChannel channel = MemberChannel.create(CLUSTER)) {
             List<String> protocols = channel.getProtocolStack().getProtocols().stream().map(Protocol::getName).toList();
-            assertThat(protocols).contains("TCP", "TCPPING", "FD_SOCK2", "FD_ALL3", "pbcast.GMS")
+            assertThat(protocols).contains("TCP", "TCPPING", "FD_SOCK2", "FD_ALL3", "GMS")
                     .doesNotContain("UDP", "MPING", "PING", "DNS_PING", "KUBE_PING", "TUNNEL");
             TCP tcp = channel.getProtocolStack().findProtocol(TCP.class);
             assertThat(tcp.getBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
@@ -40,13 +41,14 @@ class InfinispanConfigTests {
                     .contains("127.0.0.1:5701", "127.0.0.2:5702")
                     .allMatch(host -> host.equals("127.0.0.2:5702") || host.startsWith("127.0.0.1:"));
             assertThat(ping.getPortRange()).isZero();
-            assertThat(channel.getProtocolStack().findProtocol(FD_SOCK2.class).getOffset()).isEqualTo(100);
+            FD_SOCK2 failureDetection = channel.getProtocolStack().findProtocol(FD_SOCK2.class);
+            assertThat(failureDetection.getOffset()).isEqualTo(100);
         }
     }
 
     @Test
     void membersAreListedAsTcpPingHosts() {
-        ClusterProperties cluster = new ClusterProperties(
+        ClusterProperties cluster = new ClusterProperties(INFINISPAN,
                 List.of("10.0.0.5:5702", "kv-cache-1.kv-cache", "[::1]:5703", "[fe80::1]"), "", 5701, "test", 1);
         assertThat(MemberChannel.initialHosts(cluster))
                 .isEqualTo("10.0.0.5[5702],kv-cache-1.kv-cache[5701],::1[5703],fe80::1[5701]");
@@ -66,7 +68,7 @@ class InfinispanConfigTests {
 
     @Test
     void noBackupsMeansOneOwner() {
-        ClusterProperties alone = new ClusterProperties(List.of(), "", 5701, "test", 0);
+        ClusterProperties alone = new ClusterProperties(INFINISPAN, List.of(), "", 5701, "test", 0);
         assertThat(InfinispanStore.cacheConfiguration(alone, 1 << 20).clustering().hash().numOwners()).isEqualTo(1);
     }
 }

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.kvcache.support.ServiceProcess;
+import org.jgroups.stack.Protocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import static dev.kvcache.cluster.ClusterProperties.Engine.INFINISPAN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,8 +40,8 @@ class InfinispanStoreTests {
         String name = "store-tests-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         List<InfinispanStore> started = new ArrayList<>();
         for (int port : ports) {
-            InfinispanStore store = new InfinispanStore(new ClusterProperties(members, "127.0.0.1", port, name, backups),
-                    budget);
+            InfinispanStore store = new InfinispanStore(
+                    new ClusterProperties(INFINISPAN, members, "127.0.0.1", port, name, backups), budget);
             stores.add(store);
             started.add(store);
         }
@@ -107,6 +109,11 @@ class InfinispanStoreTests {
         InfinispanStore second = members.get(1);
         await().atMost(Duration.ofSeconds(60)).until(() -> first.safe() && second.safe());
         assertThat(first.members()).isEqualTo(2);
+        for (InfinispanStore member : members) { // the channel they run is this member's, not Infinispan's default
+            List<String> protocols = member.channel().getProtocolStack().getProtocols().stream()
+                    .map(Protocol::getName).toList();
+            assertThat(protocols).contains("TCP", "TCPPING").doesNotContain("UDP", "MPING", "PING");
+        }
         for (int i = 0; i < 1_000; i++) {
             first.put("key-" + i, "value-" + i, TimeUnit.HOURS.toNanos(1));
         }
