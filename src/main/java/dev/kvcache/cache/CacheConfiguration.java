@@ -30,7 +30,7 @@ class CacheConfiguration {
         boolean cluster = properties.mode() == CacheProperties.Mode.CLUSTER;
         // A cluster member keeps its entries on the heap on Hazelcast, off it (native memory) on Infinispan.
         boolean hazelcast = cluster && "hazelcast".equalsIgnoreCase(
-                environment.getProperty("kvcache.cluster.engine", "hazelcast").strip());
+                environment.getProperty("kvcache.cluster.engine", "infinispan").strip());
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
                 totalMemory(), hazelcast);
         String room = !budget.offHeap() ? "of the heap" : cluster ? "of native memory" : "of direct memory";

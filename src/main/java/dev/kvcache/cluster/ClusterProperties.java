@@ -27,7 +27,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("kvcache.cluster")
 public record ClusterProperties(
-        @DefaultValue("hazelcast") @NotNull Engine engine,
+        @DefaultValue("infinispan") @NotNull Engine engine,
         @DefaultValue({}) List<String> members,
         @DefaultValue("") String bindAddress,
         @DefaultValue("5701") @Min(1) @Max(65535) int port,
