@@ -62,6 +62,7 @@ class InfinispanConfigTests {
         assertThat(cache.memory().storage()).isEqualTo(StorageType.OFF_HEAP);
         assertThat(cache.memory().maxSizeBytes()).isEqualTo(512L * 1024 * 1024);
         assertThat(cache.memory().whenFull()).isEqualTo(EvictionStrategy.REMOVE);
+        assertThat(cache.expiration().wakeUpInterval()).as("no reaper walking every entry").isNegative();
         assertThat(cache.encoding().keyDataType().mediaType()).isEqualTo(MediaType.APPLICATION_OCTET_STREAM);
         assertThat(cache.encoding().valueDataType().mediaType()).isEqualTo(MediaType.APPLICATION_OCTET_STREAM);
     }

@@ -80,6 +80,26 @@ class InfinispanStoreTests {
         assertThat(store.delete("kept")).isFalse();
     }
 
+    /** Keys and values are stored packed at 7 bits a character: every length and every ASCII character reads back. */
+    @Test
+    void everyAsciiTextReadsBackAsItWasPut() {
+        InfinispanStore store = start(1, 0, 16 * MIB).get(0);
+        StringBuilder ascii = new StringBuilder();
+        for (char c = 0; c < 128; c++) {
+            ascii.append(c);
+        }
+        for (int length = 0; length <= 128; length++) {
+            String text = ascii.substring(0, length);
+            String key = "k" + text;
+            store.put(key, text, 0);
+            assertThat(store.get(key)).as("value of %d characters", length).isEqualTo(text);
+        }
+        store.put("kab", "x", 0);
+        assertThat(store.get("kab\u0000")).as("a key that packs to a longer form").isNull();
+        assertThat(store.get("kab")).isEqualTo("x");
+        assertThat(store.size()).isEqualTo(130);
+    }
+
     /** Written over four times, a member keeps within its budget by evicting the least recently used. */
     @Test
     void aFullMemberEvictsWithinItsBudget() {
