@@ -31,15 +31,17 @@ class CacheConfiguration {
         // A cluster member keeps its entries on the heap on Hazelcast, off it (native memory) on Infinispan.
         boolean hazelcast = cluster && "hazelcast".equalsIgnoreCase(
                 environment.getProperty("kvcache.cluster.engine", "infinispan").strip());
+        long engine = cluster && !hazelcast ? MemoryBudget.INFINISPAN_ENGINE : 0;
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
-                totalMemory(), hazelcast);
+                totalMemory(), hazelcast, engine);
         String room = !budget.offHeap() ? "of the heap" : cluster ? "of native memory" : "of direct memory";
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit: using {}, the room {} for entries ({} max heap); see "
                     + "docs/memory.md", mb(budget.configured()), mb(budget.effective()), room, mb(budget.maxHeap()));
         }
-        log.info("Cache budget {} {} ({} max heap), mode {}, ttl {}, keys up to {} and values up to {} chars",
-                mb(budget.effective()), room, mb(budget.maxHeap()), properties.mode(), properties.ttl(),
+        String engineShare = budget.engine() == 0 ? "" : " (and " + mb(budget.engine()) + " for the engine's own memory)";
+        log.info("Cache budget {} {}{} ({} max heap), mode {}, ttl {}, keys up to {} and values up to {} chars",
+                mb(budget.effective()), room, engineShare, mb(budget.maxHeap()), properties.mode(), properties.ttl(),
                 properties.maxKeyLength(), properties.maxValueLength());
         return budget;
     }

@@ -52,15 +52,36 @@ class MemoryBudgetTests {
     }
 
     /**
-     * A member on Infinispan keeps its entries off the heap, in native memory: the image's flags give it the room
-     * and the budget a local instance gets.
+     * A member on Infinispan keeps its entries off the heap, in native memory: the image's flags give it a local
+     * instance's room and budget, and the budget counts the engine's own memory beside the entries.
      */
     @Test
-    void aMemberWithItsEntriesOffTheHeapGetsTheLocalBudget() {
-        MemoryBudget budget = MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB, false);
-        assertThat(budget).isEqualTo(MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB,
-                CacheProperties.Mode.LOCAL));
+    void aMemberOnInfinispanCountsItsEnginesMemoryInTheLocalBudget() {
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB, false,
+                MemoryBudget.INFINISPAN_ENGINE);
+        MemoryBudget local = MemoryBudget.of(1536 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB, CacheProperties.Mode.LOCAL);
         assertThat(budget.offHeap()).isTrue();
-        assertThat(budget.effective()).isEqualTo(1536 * MIB);
+        assertThat(budget.room()).isEqualTo(local.room());
+        assertThat(budget.capped()).as("the default fits: nothing to warn of").isFalse();
+        assertThat(budget.engine()).isEqualTo(MemoryBudget.INFINISPAN_ENGINE);
+        assertThat(budget.effective() + budget.engine()).isEqualTo(local.effective());
+    }
+
+    /** A small member budget (a trial, a test) keeps three quarters of it for entries. */
+    @Test
+    void aSmallMemberBudgetKeepsThreeQuartersForEntries() {
+        MemoryBudget budget = MemoryBudget.of(64 * MIB, 126 * MIB, 1568 * MIB, 2 * GIB, false,
+                MemoryBudget.INFINISPAN_ENGINE);
+        assertThat(budget.capped()).isFalse();
+        assertThat(budget.effective()).isEqualTo(48 * MIB);
+    }
+
+    /** When the room is what binds, the engine's share comes out of it, and the cut is reported. */
+    @Test
+    void aMemberInASmallContainerIsCut() {
+        MemoryBudget budget = MemoryBudget.of(1536 * MIB, 64 * MIB, 1568 * MIB, GIB, false,
+                MemoryBudget.INFINISPAN_ENGINE);
+        assertThat(budget.capped()).isTrue();
+        assertThat(budget.effective()).isEqualTo(GIB - 64 * MIB - MemoryBudget.NON_HEAP - MemoryBudget.INFINISPAN_ENGINE);
     }
 }
