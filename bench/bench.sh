@@ -18,9 +18,7 @@
 # started with the ENTRYPOINT of --baseline-dockerfile if given, e.g. that commit's Dockerfile and its flags),
 # to show a change's effect in one run; kv-cluster, member 1 of a three-member cluster (kvcache.mode=cluster,
 # all three started as the image starts them, on this same machine), to show the cost of the network hop
-# and of the synchronous backups. Its CPU figure counts member 1 only. kv-cluster-hz: the same on the engine
-# before (kvcache.cluster.engine=hazelcast, members with a heap of 75% of their 2 GiB), to set the two side by
-# side. And kv-auth, kv-cache with access control
+# and of the synchronous backups. Its CPU figure counts member 1 only. And kv-auth, kv-cache with access control
 # on (kvcache.auth.token set, every request carrying the token), to show what it costs. And kv-floor, the least
 # Spring MVC service (bench/floor: one controller answering nginx's fixed body, kv-cache's application.properties,
 # started as the image starts kv-cache), to show what Spring MVC on Tomcat costs before kv-cache does anything;
@@ -62,8 +60,7 @@ out=target/bench
 mkdir -p "$out"
 results="$out/results.tsv"
 : > "$results"
-declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185 [kv-auth]=7186 [kv-floor]=7187 [kv-floor-jetty]=7188 [kv-floor-plain]=7189
-  [kv-cluster-hz]=7179)
+declare -A port=([nginx]=7183 [go-echo]=7182 [kv-cache]=7181 [kv-baseline]=7180 [kv-cluster]=7185 [kv-auth]=7186 [kv-floor]=7187 [kv-floor-jetty]=7188 [kv-floor-plain]=7189)
 auth_token=bench-token-0123456789abcdef # kv-auth's; only ever sent over loopback
 
 install() {
@@ -126,25 +123,17 @@ start() { # target → sets pid, waits until it answers
         scripts/container-run.sh --memory 2g --server.port="$p" "${kv_args[@]}" \
         > "$log" 2>&1 &
       pid=$! ;;
-    kv-cluster|kv-cluster-hz)
-      # kv-cluster-hz: the same cluster on the engine before, Hazelcast, whose entries live on the heap: its
-      # members get the heap docs/cluster.md gave them (75% of the container; -Xmx overrides the image's
-      # MaxRAMPercentage). Its members talk on 7294 to 7296.
-      local base=7290 engine=() heap=""
-      if [[ $1 == kv-cluster-hz ]]; then
-        base=7293 engine=(--kvcache.cluster.engine=hazelcast) heap="-Xmx1536m"
-      fi
-      local cluster=(--kvcache.mode=cluster --kvcache.cluster.bind-address=127.0.0.1 "${engine[@]}"
-        --kvcache.cluster.members=127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2)),127.0.0.1:$((base + 3))
-        --kvcache.cluster.name=bench-$1)
+    kv-cluster)
+      local cluster=(--kvcache.mode=cluster --kvcache.cluster.bind-address=127.0.0.1
+        --kvcache.cluster.members=127.0.0.1:7291,127.0.0.1:7292,127.0.0.1:7293
+        --kvcache.cluster.name=bench-kv-cluster)
       for member in 2 3; do
-        JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} $heap" scripts/container-run.sh --memory 2g \
-          --server.port=$((p + member * 100)) --kvcache.cluster.port=$((base + member)) \
+        scripts/container-run.sh --memory 2g --server.port=$((p + member * 100)) --kvcache.cluster.port=729$member \
           "${cluster[@]}" "${kv_args[@]}" > "$out/$1-$member.log" 2>&1 &
         others+=($!)
       done
-      JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} $heap" scripts/container-run.sh --memory 2g --server.port="$p" \
-        --kvcache.cluster.port=$((base + 1)) "${cluster[@]}" "${kv_args[@]}" > "$log" 2>&1 &
+      scripts/container-run.sh --memory 2g --server.port="$p" --kvcache.cluster.port=7291 "${cluster[@]}" \
+        "${kv_args[@]}" > "$log" 2>&1 &
       pid=$!
       for _ in $(seq 1 240); do # all three joined and every entry backed up
         curl -s "http://127.0.0.1:$p/actuator/metrics/cache.cluster.members" | grep -q '"value":3.0' \

@@ -11,24 +11,20 @@
 # again with the cluster full, from its start until it is ready again, its share of the entries received. Takes 5
 # to 10 minutes at 256MB.
 #
-#   bench/cluster-capacity.sh [--budget 256MB] [--memory 2g] [--backups 1] [--recent 20000] [--engine hazelcast]
-#
-# --engine hazelcast: the members on the engine before (kvcache.cluster.engine=hazelcast), with the heap
-# docs/cluster.md gave them (-Xmx1536m), to set the two side by side; the local instance is the same either way.
+#   bench/cluster-capacity.sh [--budget 256MB] [--memory 2g] [--backups 1] [--recent 20000]
 #
 # The budget is smaller than the image's 1.5 GB default so that three members fill on this one machine in
 # minutes: an entry costs a member the same bytes at any budget, so the ratio is the one at the default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=256MB memory=2g backups=1 recent=20000 port=7391 connections=32 engine=infinispan
+budget=256MB memory=2g backups=1 recent=20000 port=7391 connections=32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --budget) budget="$2"; shift 2 ;;
     --memory) memory="$2"; shift 2 ;;
     --backups) backups="$2"; shift 2 ;;
     --recent) recent="$2"; shift 2 ;;
-    --engine) engine="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -83,13 +79,10 @@ newest_hit() { # port written → share of the newest $recent keys that hit, in 
 }
 
 # The cluster: three members, one backup.
-heap=""
-[[ $engine == infinispan ]] || heap=-Xmx1536m
 members=127.0.0.1:$((port + 1001)),127.0.0.1:$((port + 1002)),127.0.0.1:$((port + 1003))
 member() { # m → starts member m
-  JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} $heap" scripts/container-run.sh --memory "$memory" \
-    --server.port=$((port + $1)) --kvcache.ttl=1h --kvcache.max-memory="$budget" --kvcache.mode=cluster \
-    --kvcache.cluster.engine="$engine" --kvcache.cluster.backup-count="$backups" \
+  scripts/container-run.sh --memory "$memory" --server.port=$((port + $1)) --kvcache.ttl=1h \
+    --kvcache.max-memory="$budget" --kvcache.mode=cluster --kvcache.cluster.backup-count="$backups" \
     --kvcache.cluster.bind-address=127.0.0.1 --kvcache.cluster.port=$((port + 1000 + $1)) \
     --kvcache.cluster.members="$members" --kvcache.cluster.name=capacity-$$ >> "$out/member-$1.log" 2>&1 &
   runners+=($!)
@@ -138,5 +131,5 @@ echo "| three members, $backups backup(s) ($written written through member 1) | 
 echo "| one local instance ($local_written written) | $local_held | $local_hits% |"
 echo "| ratio | $(bc -l <<< "scale=2; $cluster_held / $local_held") | |"
 echo
-echo "engine $engine: three members started together, all ready (joined, backed up) in $start_ms ms;"\
+echo "three members started together, all ready (joined, backed up) in $start_ms ms;"\
   "member 3 restarted into the full cluster, ready again in $rejoin_ms ms, primary owner of $rejoined_held entries"

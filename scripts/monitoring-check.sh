@@ -32,7 +32,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 member_ports=($((port + 1)) $((port + 2)))
-hazelcast_ports=("$cluster_port" $((cluster_port + 1)))
+cluster_ports=("$cluster_port" $((cluster_port + 1)))
 started=$(date +%s)
 say() { echo "monitoring-check [$(($(date +%s) - started)) s]: $*"; }
 fail() { echo "monitoring-check: FAIL: $*" >&2; exit 1; }
@@ -54,7 +54,7 @@ fi
 java_home="${KVCACHE_JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n 1 || true)}"
 java="${java_home:+$java_home/bin/}java"
 [[ -f target/kv-cache.jar ]] || fail "no target/kv-cache.jar: build it first (./mvnw -B package -DskipTests)"
-for p in "$port" "${member_ports[@]}" "$prometheus_port" "${hazelcast_ports[@]}"; do
+for p in "$port" "${member_ports[@]}" "$prometheus_port" "${cluster_ports[@]}"; do
   ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null \
     || fail "port $p is taken; pick others with --port, --cluster-port or --prometheus-port"
 done
@@ -112,11 +112,11 @@ export SPRING_CONFIG_IMPORT="configtree:$work/secrets/"
 "$java" "${jvm[@]}" -jar target/kv-cache.jar --server.port="$port" "${common[@]}" --kvcache.max-memory=1MB \
   --kvcache.snapshot.dir="$work/snapshots" --kvcache.snapshot.interval=2s > "$work/local.log" 2>&1 &
 pids+=($!)
-members="127.0.0.1:${hazelcast_ports[0]},127.0.0.1:${hazelcast_ports[1]}"
+members="127.0.0.1:${cluster_ports[0]},127.0.0.1:${cluster_ports[1]}"
 for i in 0 1; do
   "$java" "${jvm[@]}" -jar target/kv-cache.jar --server.port="${member_ports[$i]}" "${common[@]}" \
     --kvcache.mode=cluster --kvcache.cluster.name="monitoring-check-$$" --kvcache.cluster.bind-address=127.0.0.1 \
-    --kvcache.cluster.port="${hazelcast_ports[$i]}" --kvcache.cluster.members="$members" \
+    --kvcache.cluster.port="${cluster_ports[$i]}" --kvcache.cluster.members="$members" \
     --kvcache.max-memory=16MB > "$work/member-$((i + 1)).log" 2>&1 &
   pids+=($!)
 done

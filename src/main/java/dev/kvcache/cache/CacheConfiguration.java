@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -21,20 +20,16 @@ class CacheConfiguration {
     private static final Logger log = LoggerFactory.getLogger(CacheConfiguration.class);
 
     /**
-     * The byte budget: kvcache.max-memory, cut (with a WARN) to what the direct memory (local mode) or the heap's
-     * share (cluster mode) can hold.
+     * The byte budget: kvcache.max-memory, cut (with a WARN) to what the direct memory and the machine (or
+     * container) can hold beside the heap.
      */
     @Bean
-    MemoryBudget memoryBudget(CacheProperties properties, Environment environment) {
+    MemoryBudget memoryBudget(CacheProperties properties) {
         long maxHeap = Runtime.getRuntime().maxMemory();
         boolean cluster = properties.mode() == CacheProperties.Mode.CLUSTER;
-        // A cluster member keeps its entries on the heap on Hazelcast, off it (native memory) on Infinispan.
-        boolean hazelcast = cluster && "hazelcast".equalsIgnoreCase(
-                environment.getProperty("kvcache.cluster.engine", "infinispan").strip());
-        long engine = cluster && !hazelcast ? MemoryBudget.INFINISPAN_ENGINE : 0;
         MemoryBudget budget = MemoryBudget.of(properties.maxMemory().toBytes(), maxHeap, maxDirectMemory(maxHeap),
-                totalMemory(), hazelcast, engine);
-        String room = !budget.offHeap() ? "of the heap" : cluster ? "of native memory" : "of direct memory";
+                totalMemory(), cluster ? MemoryBudget.INFINISPAN_ENGINE : 0);
+        String room = cluster ? "of native memory" : "of direct memory";
         if (budget.capped()) {
             log.warn("kvcache.max-memory={} does not fit: using {}, the room {} for entries ({} max heap); see "
                     + "docs/memory.md", mb(budget.configured()), mb(budget.effective()), room, mb(budget.maxHeap()));

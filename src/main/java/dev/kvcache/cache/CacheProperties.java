@@ -18,7 +18,7 @@ import org.springframework.validation.annotation.Validated;
  *     a distributed engine sharing one cache, see {@code kvcache.cluster.*})
  * @param maxMemory budget for the memory the entries take: in local mode their segments, index and the policy's
  *     ghosts, all off the heap, cut to what the direct memory and the machine can hold (docs/memory.md); in
- *     cluster mode the native memory a member's entries and backups take (on Hazelcast: the heap its map takes)
+ *     cluster mode the native memory a member's entries and backups take
  * @param ttl time an entry lives after its last write, unless the put gives its own; {@code 0} disables expiry
  * @param maxTtl the longest time to live a put may give an entry (in whole seconds, at least 1)
  * @param cleanupInterval how often the cache runs its maintenance (expired entries also leave on their own)

@@ -2,7 +2,7 @@ package dev.kvcache.cache;
 
 /**
  * Where the entries live: this JVM's Caffeine cache ({@link CaffeineStore}) or a cluster of members
- * ({@code dev.kvcache.cluster.InfinispanStore}, or {@code HazelcastStore}). Keys and values arrive checked by {@link CacheService}: both are
+ * ({@code dev.kvcache.cluster.InfinispanStore}). Keys and values arrive checked by {@link CacheService}: both are
  * ASCII. Another engine can replace either without touching the HTTP layer.
  */
 public interface EntryStore {

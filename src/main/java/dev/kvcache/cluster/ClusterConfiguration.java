@@ -1,6 +1,5 @@
 package dev.kvcache.cluster;
 
-import dev.kvcache.cache.CacheProperties;
 import dev.kvcache.cache.MemoryBudget;
 import dev.kvcache.system.ReadinessGate;
 import io.micrometer.core.instrument.Gauge;
@@ -13,20 +12,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Cluster mode ({@code kvcache.mode=cluster}): the entries shared by every member, on the engine
- * {@code kvcache.cluster.engine} names (an Infinispan cache or a Hazelcast map), the readiness probe tied to the
- * cluster's safety, and the cluster's size as a metric.
+ * Cluster mode ({@code kvcache.mode=cluster}): the entries in an Infinispan cache shared by every member, the
+ * readiness probe tied to the cluster's safety, and the cluster's size as a metric.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "kvcache.mode", havingValue = "cluster")
 class ClusterConfiguration {
 
     @Bean(destroyMethod = "close")
-    ClusterStore clusterStore(ClusterProperties cluster, CacheProperties cache, MemoryBudget budget) {
-        return switch (cluster.engine()) {
-            case INFINISPAN -> new InfinispanStore(cluster, budget.effective());
-            case HAZELCAST -> new HazelcastStore(cluster, cache.ttl(), budget.effective());
-        };
+    ClusterStore clusterStore(ClusterProperties cluster, MemoryBudget budget) {
+        return new InfinispanStore(cluster, budget.effective());
     }
 
     /**

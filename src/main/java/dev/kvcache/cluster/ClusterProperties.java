@@ -5,7 +5,6 @@ import java.util.List;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -14,8 +13,6 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Settings of cluster mode ({@code kvcache.mode=cluster}), bound from {@code kvcache.cluster.*}.
  *
- * @param engine the distributed engine each member embeds: {@code infinispan} (entries off the heap) or
- *     {@code hazelcast} (entries on the heap); every member of a cluster must run the same
  * @param members the other members to join over TCP, as {@code host:port} (or {@code host}, port 5701); this
  *     member's own address may be listed too, so that every member can share one list
  * @param bindAddress the address this member listens on and tells the others; empty picks one interface
@@ -27,20 +24,11 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("kvcache.cluster")
 public record ClusterProperties(
-        @DefaultValue("infinispan") @NotNull Engine engine,
         @DefaultValue({}) List<String> members,
         @DefaultValue("") String bindAddress,
         @DefaultValue("5701") @Min(1) @Max(65535) int port,
         @DefaultValue("kv-cache") @NotBlank String name,
         @DefaultValue("1") @Min(0) @Max(6) int backupCount) {
-
-    /** The engines a member can embed. */
-    public enum Engine {
-        INFINISPAN, HAZELCAST
-    }
-
-    /** The property that names the engine (read before the properties are bound, to size the budget). */
-    public static final String ENGINE_PROPERTY = "kvcache.cluster.engine";
 
     /** The cluster port of a member listed without one. */
     public static final int DEFAULT_PORT = 5701;

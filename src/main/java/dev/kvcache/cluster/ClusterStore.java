@@ -2,10 +2,7 @@ package dev.kvcache.cluster;
 
 import dev.kvcache.cache.EntryStore;
 
-/**
- * A member of a cluster of kv-cache instances, on one of the engines {@code kvcache.cluster.engine} names: what
- * cluster mode asks of it beside an {@link EntryStore}'s work.
- */
+/** A member of a cluster of kv-cache instances: what cluster mode asks of it beside an {@link EntryStore}'s work. */
 interface ClusterStore extends EntryStore, AutoCloseable {
 
     /** Members in the cluster, as this member sees it. */

@@ -26,8 +26,7 @@ import static org.awaitility.Awaitility.await;
  * which shows that the test can fail. Runs in the integration-test phase, after the jar is built.
  *
  * <p>That a key with a ttl is readable until its time has passed is checked on one member in
- * {@link InfinispanStoreTests} and {@link HazelcastExpiryTests}. The members run the default engine, or the one
- * {@link ClusterEngines} names.
+ * {@link InfinispanStoreTests}.
  */
 class ClusterFailoverIT {
 
@@ -158,13 +157,13 @@ class ClusterFailoverIT {
                 .collect(Collectors.joining(","));
         String name = "cluster-it-" + ProcessHandle.current().pid() + "-" + backups;
         for (int i = 0; i < 3; i++) {
-            members.add(ServiceProcess.start(name + "-member-" + (i + 1), ports[i], ClusterEngines.withEngine(
+            members.add(ServiceProcess.start(name + "-member-" + (i + 1), ports[i],
                     "--kvcache.mode=cluster",
                     "--kvcache.cluster.name=" + name,
                     "--kvcache.cluster.bind-address=127.0.0.1",
                     "--kvcache.cluster.port=" + ports[3 + i],
                     "--kvcache.cluster.members=" + memberList,
-                    "--kvcache.cluster.backup-count=" + backups)));
+                    "--kvcache.cluster.backup-count=" + backups));
         }
     }
 

@@ -22,9 +22,8 @@ import static org.awaitility.Awaitility.await;
  * A rolling restart of a three-member cluster under load: each member in turn gets SIGTERM (as a rolling update
  * sends it), exits, and starts again, and the next one goes only once the cluster is whole and safe again. Writers
  * keep putting through whichever members answer the whole time; afterwards every write that was acknowledged is
- * read back through every member. The engine hands a member's entries over when it leaves gracefully (and has
- * their backups besides), so none may be lost. Runs in the integration-test phase, after the jar is built, on the
- * default engine or the one {@link ClusterEngines} names.
+ * read back through every member. Infinispan hands a member's entries over when it leaves gracefully (and has
+ * their backups besides), so none may be lost. Runs in the integration-test phase, after the jar is built.
  */
 class ClusterRollingRestartIT {
 
@@ -108,14 +107,14 @@ class ClusterRollingRestartIT {
         String memberList = IntStream.range(0, 3).mapToObj(i -> "127.0.0.1:" + ports[3 + i])
                 .collect(Collectors.joining(","));
         return ServiceProcess.start(name + "-member-" + (member + 1) + "-start-" + restart, ports[member],
-                ClusterEngines.withEngine("--kvcache.mode=cluster",
+                "--kvcache.mode=cluster",
                 "--kvcache.max-memory=64MB",
                 "--kvcache.shutdown.drain=1s",
                 "--kvcache.cluster.name=" + name,
                 "--kvcache.cluster.bind-address=127.0.0.1",
                 "--kvcache.cluster.port=" + ports[3 + member],
                 "--kvcache.cluster.members=" + memberList,
-                "--kvcache.cluster.backup-count=1"));
+                "--kvcache.cluster.backup-count=1");
     }
 
     /** Every member sees three members and is ready: joined, and every partition has its backup. */

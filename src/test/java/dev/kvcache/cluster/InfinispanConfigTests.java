@@ -14,13 +14,12 @@ import org.jgroups.protocols.TCPPING;
 import org.jgroups.stack.Protocol;
 import org.junit.jupiter.api.Test;
 
-import static dev.kvcache.cluster.ClusterProperties.Engine.INFINISPAN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The member's configuration as {@link InfinispanStore} and {@link MemberChannel} build it, without starting one. */
 class InfinispanConfigTests {
 
-    private static final ClusterProperties CLUSTER = new ClusterProperties(INFINISPAN,
+    private static final ClusterProperties CLUSTER = new ClusterProperties(
             List.of("127.0.0.1:5701", "127.0.0.2:5702", "localhost"), "127.0.0.1", 5701, "test", 1);
 
     /** The channel as the member gets it, before it connects: nothing is sent or bound yet. */
@@ -48,7 +47,7 @@ class InfinispanConfigTests {
 
     @Test
     void membersAreListedAsTcpPingHosts() {
-        ClusterProperties cluster = new ClusterProperties(INFINISPAN,
+        ClusterProperties cluster = new ClusterProperties(
                 List.of("10.0.0.5:5702", "kv-cache-1.kv-cache", "[::1]:5703", "[fe80::1]"), "", 5701, "test", 1);
         assertThat(MemberChannel.initialHosts(cluster))
                 .isEqualTo("10.0.0.5[5702],kv-cache-1.kv-cache[5701],::1[5703],fe80::1[5701]");
@@ -69,7 +68,7 @@ class InfinispanConfigTests {
 
     @Test
     void noBackupsMeansOneOwner() {
-        ClusterProperties alone = new ClusterProperties(INFINISPAN, List.of(), "", 5701, "test", 0);
+        ClusterProperties alone = new ClusterProperties(List.of(), "", 5701, "test", 0);
         assertThat(InfinispanStore.cacheConfiguration(alone, 1 << 20).clustering().hash().numOwners()).isEqualTo(1);
     }
 }

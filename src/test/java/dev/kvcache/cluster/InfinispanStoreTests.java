@@ -10,7 +10,6 @@ import org.jgroups.stack.Protocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static dev.kvcache.cluster.ClusterProperties.Engine.INFINISPAN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,7 +40,7 @@ class InfinispanStoreTests {
         List<InfinispanStore> started = new ArrayList<>();
         for (int port : ports) {
             InfinispanStore store = new InfinispanStore(
-                    new ClusterProperties(INFINISPAN, members, "127.0.0.1", port, name, backups), budget);
+                    new ClusterProperties(members, "127.0.0.1", port, name, backups), budget);
             stores.add(store);
             started.add(store);
         }
