@@ -34,7 +34,8 @@ class CacheConfiguration {
             log.warn("kvcache.max-memory={} does not fit: using {}, the room {} for entries ({} max heap); see "
                     + "docs/memory.md", mb(budget.configured()), mb(budget.effective()), room, mb(budget.maxHeap()));
         }
-        String engineShare = budget.engine() == 0 ? "" : " (and " + mb(budget.engine()) + " for the engine's own memory)";
+        String engineShare = budget.engine() == 0 ? ""
+                : " (and " + mb(budget.engine()) + " for the engine's own memory)";
         log.info("Cache budget {} {}{} ({} max heap), mode {}, ttl {}, keys up to {} and values up to {} chars",
                 mb(budget.effective()), room, engineShare, mb(budget.maxHeap()), properties.mode(), properties.ttl(),
                 properties.maxKeyLength(), properties.maxValueLength());

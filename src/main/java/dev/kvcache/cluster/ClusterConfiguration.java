@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Configuration;
 class ClusterConfiguration {
 
     @Bean(destroyMethod = "close")
-    ClusterStore clusterStore(ClusterProperties cluster, MemoryBudget budget) {
+    InfinispanStore infinispanStore(ClusterProperties cluster, MemoryBudget budget) {
         return new InfinispanStore(cluster, budget.effective());
     }
 
@@ -31,13 +31,13 @@ class ClusterConfiguration {
      */
     @Bean
     ReadinessStateHealthIndicator readinessStateHealthIndicator(ApplicationAvailability availability,
-            ClusterStore store) {
+            InfinispanStore store) {
         return new ReadinessGate(availability, store::safe);
     }
 
     @Bean
-    MeterBinder clusterMetrics(ClusterStore store) {
-        return registry -> Gauge.builder("cache.cluster.members", store, ClusterStore::members)
+    MeterBinder clusterMetrics(InfinispanStore store) {
+        return registry -> Gauge.builder("cache.cluster.members", store, InfinispanStore::members)
                 .tag("cache", "kv")
                 .description("Members in the cluster, as this member sees it")
                 .register(registry);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.kvcache.cache.EntryStore;
 import dev.kvcache.local.segment.PackedAscii;
 import org.infinispan.AdvancedCache;
 import org.infinispan.commons.dataconversion.MediaType;
@@ -41,7 +42,7 @@ import org.jgroups.JChannel;
  * native memory, at most {@code budgetBytes} of it on this member (backups included), least recently used out
  * first. The member talks only to the peers it is given ({@link MemberChannel}).
  */
-public final class InfinispanStore implements ClusterStore {
+public final class InfinispanStore implements EntryStore, AutoCloseable {
 
     static final String CACHE = "kv";
 
@@ -160,7 +161,7 @@ public final class InfinispanStore implements ClusterStore {
         return removals.expired.sum();
     }
 
-    @Override
+    /** Members in the cluster, as this member sees it. */
     public int members() {
         List<Address> members = manager.getMembers();
         return members == null ? 0 : members.size();
@@ -170,7 +171,6 @@ public final class InfinispanStore implements ClusterStore {
      * Joined, and every segment has all its owners with no rebalance under way: losing {@code backupCount}
      * members now loses nothing.
      */
-    @Override
     public boolean safe() {
         if (cache.getStatus() != ComponentStatus.RUNNING || cache.getAvailability() != AvailabilityMode.AVAILABLE) {
             return false;
